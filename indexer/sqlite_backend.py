@@ -1,0 +1,245 @@
+"""The embedded search index: SQLite with FTS5 over the jieba tokens of indexer.text."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from indexer.base import (
+    FACET_FIELDS,
+    BulkReport,
+    DocError,
+    IndexedDoc,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+)
+from indexer.text import Tokenizer
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    platform TEXT, seller TEXT, region TEXT, verdict TEXT, status TEXT,
+    score REAL, price REAL, first_seen TEXT, last_seen TEXT
+);
+CREATE TABLE IF NOT EXISTS doc_marks (
+    id TEXT NOT NULL, mark TEXT NOT NULL, kind TEXT NOT NULL,
+    PRIMARY KEY (id, mark)
+);
+CREATE INDEX IF NOT EXISTS doc_marks_mark ON doc_marks (mark);
+CREATE INDEX IF NOT EXISTS docs_last_seen ON docs (last_seen);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5 (
+    id UNINDEXED, words, pinyin, tokenize = 'unicode61'
+);
+"""
+
+_SORT_COLUMNS = {"score": "d.score", "last_seen": "d.last_seen", "price": "d.price"}
+_LIST_FILTERS = {
+    "platform": "d.platform",
+    "seller": "d.seller",
+    "region": "d.region",
+    "verdict": "d.verdict",
+    "status": "d.status",
+}
+
+
+class SqliteIndex:
+    name = "sqlite"
+
+    def __init__(self, path: Path | str, tokenizer: Tokenizer) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._tokenizer = tokenizer
+
+    # -- writes ------------------------------------------------------------
+    def upsert(self, docs: Iterable[IndexedDoc]) -> BulkReport:
+        indexed = 0
+        errors: list[DocError] = []
+        with self._db:
+            for doc in docs:
+                try:
+                    self._upsert_one(doc)
+                    indexed += 1
+                except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+                    errors.append(DocError(doc.id, f"{type(exc).__name__}: {exc}"))
+        return BulkReport(indexed=indexed, errors=errors)
+
+    def _upsert_one(self, doc: IndexedDoc) -> None:
+        src = doc.to_source()
+        old = self._db.execute("SELECT first_seen FROM docs WHERE id=?", (doc.id,)).fetchone()
+        if old:  # keep the first sighting across re-crawls
+            src["first_seen"] = min(old[0], src["first_seen"])
+        self._db.execute(
+            "INSERT OR REPLACE INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                doc.id,
+                json.dumps(src, ensure_ascii=False),
+                src["platform"],
+                src["seller"],
+                src["region"],
+                src["verdict"],
+                src["status"],
+                src["score"],
+                src["price"],
+                src["first_seen"],
+                src["last_seen"],
+            ),
+        )
+        self._db.execute("DELETE FROM doc_marks WHERE id=?", (doc.id,))
+        self._db.executemany(
+            "INSERT OR IGNORE INTO doc_marks VALUES (?,?,?)",
+            [(doc.id, m.mark, m.kind) for m in doc.finding.marks],
+        )
+        listing = doc.listing
+        tokens = self._tokenizer.tokens(
+            " ".join((listing.title, listing.description, listing.seller.name))
+        )
+        self._db.execute("DELETE FROM docs_fts WHERE id=?", (doc.id,))
+        self._db.execute(
+            "INSERT INTO docs_fts (id, words, pinyin) VALUES (?,?,?)",
+            (doc.id, tokens.words, tokens.pinyin),
+        )
+
+    # -- reads -------------------------------------------------------------
+    def get(self, doc_id: str) -> Mapping[str, Any] | None:
+        row = self._db.execute("SELECT source FROM docs WHERE id=?", (doc_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def ids(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY id")]
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        where, params, terms = self._where(query)
+        from_sql = "FROM docs d"
+        rank_sql = "0.0"
+        if terms:
+            from_sql += " JOIN docs_fts f ON f.id = d.id"
+            rank_sql = "bm25(docs_fts)"
+        base_where = " AND ".join(where) or "1"
+        total = self._db.execute(
+            f"SELECT count(*) {from_sql} WHERE {base_where}", params
+        ).fetchone()[0]
+
+        sort_sql = _SORT_COLUMNS.get(query.sort, rank_sql)
+        # bm25 is lower-is-better; "descending relevance" therefore sorts it ascending.
+        ascending = (not query.descending) if query.sort != "relevance" else True
+        direction = "ASC" if ascending else "DESC"
+        page_where = list(where)
+        page_params = list(params)
+        if query.search_after is not None:
+            op = ">" if ascending else "<"
+            key, last_id = query.search_after
+            page_where.append(
+                f"(COALESCE({sort_sql}, -1e300) {op} ? OR "
+                f"(COALESCE({sort_sql}, -1e300) = ? AND d.id > ?))"
+            )
+            page_params += [key, key, last_id]
+        rows = self._db.execute(
+            f"SELECT d.id, d.source, COALESCE({sort_sql}, -1e300) {from_sql} "
+            f"WHERE {' AND '.join(page_where) or '1'} "
+            f"ORDER BY COALESCE({sort_sql}, -1e300) {direction}, d.id ASC LIMIT ?",
+            [*page_params, query.size],
+        ).fetchall()
+        hits = []
+        for doc_id, source_json, key in rows:
+            source = json.loads(source_json)
+            highlights = self._highlight(source, terms) if query.highlight else {}
+            hits.append(SearchHit(doc_id, source, highlights, (key, doc_id)))
+        next_after = hits[-1].sort if len(hits) == query.size else None
+        facets: dict[str, list[tuple[str, int]]] = {}
+        histogram: list[tuple[str, int]] = []
+        if query.facets:
+            facets, histogram = self._facets(from_sql, base_where, params)
+        return SearchPage(total, hits, next_after, facets, histogram)
+
+    def _where(self, query: SearchQuery) -> tuple[list[str], list[Any], list[str]]:
+        where: list[str] = []
+        params: list[Any] = []
+        terms = self._tokenizer.query_terms(query.text) if query.text.strip() else []
+        if terms:
+            match = " AND ".join(
+                "{words pinyin}: " + '"' + t.replace('"', '""') + '"' for t in terms
+            )
+            where.append("docs_fts MATCH ?")
+            params.append(match)
+        for name, column in _LIST_FILTERS.items():
+            values: Sequence[str] = getattr(query, name)
+            if values:
+                where.append(f"{column} IN ({','.join('?' * len(values))})")
+                params.extend(values)
+        for name in ("mark", "kind"):
+            values = getattr(query, name)
+            if values:
+                where.append(
+                    f"d.id IN (SELECT id FROM doc_marks WHERE {name} IN "
+                    f"({','.join('?' * len(values))}))"
+                )
+                params.extend(values)
+        if query.seen_from is not None:
+            where.append("d.last_seen >= ?")
+            params.append(query.seen_from.isoformat())
+        if query.seen_to is not None:
+            where.append("d.last_seen < ?")
+            params.append(query.seen_to.isoformat())
+        if query.min_score is not None:
+            where.append("d.score >= ?")
+            params.append(query.min_score)
+        return where, params, terms
+
+    def _facets(
+        self, from_sql: str, where: str, params: list[Any]
+    ) -> tuple[dict[str, list[tuple[str, int]]], list[tuple[str, int]]]:
+        facets: dict[str, list[tuple[str, int]]] = {}
+        for name in FACET_FIELDS:
+            if name in ("mark", "kind"):
+                sql = (
+                    f"SELECT m.{name}, count(DISTINCT d.id) {from_sql} "
+                    f"JOIN doc_marks m ON m.id = d.id WHERE {where} GROUP BY m.{name}"
+                )
+            else:
+                sql = f"SELECT d.{name}, count(*) {from_sql} WHERE {where} GROUP BY d.{name}"
+            rows = self._db.execute(sql, params).fetchall()
+            facets[name] = sorted(((str(k), int(c)) for k, c in rows if k), key=lambda r: -r[1])
+        histogram = self._db.execute(
+            f"SELECT substr(d.last_seen, 1, 10) AS day, count(*) {from_sql} "
+            f"WHERE {where} GROUP BY day ORDER BY day",
+            params,
+        ).fetchall()
+        return facets, [(str(day), int(c)) for day, c in histogram]
+
+    @staticmethod
+    def _highlight(source: Mapping[str, Any], terms: Sequence[str]) -> dict[str, list[str]]:
+        title = str(source["listing"].get("title", ""))
+        wanted = sorted({t for t in terms if t}, key=len, reverse=True)
+        if not wanted:
+            return {}
+        # One pass with the longest terms first, so nested terms are not wrapped twice.
+        pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
+        parts: list[str] = []
+        last = 0
+        for m in pattern.finditer(title):
+            parts += [html.escape(title[last : m.start()]), f"<em>{html.escape(m.group())}</em>"]
+            last = m.end()
+        if not parts:
+            return {}
+        parts.append(html.escape(title[last:]))
+        return {"title": ["".join(parts)]}
+
+    def refresh(self) -> None:
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()

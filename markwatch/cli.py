@@ -1,0 +1,64 @@
+"""`markwatch` command line: parses arguments, loads settings once, dispatches."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from markwatch.settings import SettingsError, load_settings
+
+# Sub-command modules under markwatch.commands, in help order.
+COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "testbed",
+    "crawl",
+    "detect",
+    "extract",
+    "eval",
+    "serve",
+    "schedule",
+    "evidence",
+    "reindex",
+    "bench",
+)
+
+
+def _load_commands() -> list[ModuleType]:
+    modules = []
+    for name in COMMAND_MODULES:
+        try:
+            modules.append(importlib.import_module(f"markwatch.commands.{name}"))
+        except ModuleNotFoundError as exc:
+            # A command whose module is not written yet is simply absent.
+            if exc.name != f"markwatch.commands.{name}":
+                raise
+    return modules
+
+
+def build_parser(modules: Sequence[ModuleType]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="markwatch", description=__doc__)
+    parser.add_argument("--config", help="TOML configuration file (default: markwatch.toml if present)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in modules:
+        command_parser = sub.add_parser(module.NAME, help=module.HELP)
+        module.add_arguments(command_parser)
+        command_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser(_load_commands())
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"markwatch: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return int(args._run(args, settings) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
