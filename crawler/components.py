@@ -1,0 +1,44 @@
+"""What the MarkWatch pipelines need, handed to a crawl through its settings.
+
+The composition root (markwatch) builds these once and puts them under the
+MARKWATCH_COMPONENTS setting; a bare `scrapy crawl` has none, so the pipelines
+switch themselves off and the crawl just emits Listing items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from alerts.store import AlertStore
+from detectors.types import Finding, Listing
+from indexer.base import SearchIndex
+
+SETTING = "MARKWATCH_COMPONENTS"
+
+
+class ListingDetector(Protocol):
+    def detect(self, listing: Listing) -> Finding: ...
+
+
+@dataclass
+class CrawlCounters:
+    listings: int = 0
+    findings: int = 0  # non-clear findings
+    alerts: int = 0  # alerts created (not re-sightings)
+    invalid: int = 0
+
+
+@dataclass
+class PipelineComponents:
+    detector: ListingDetector
+    index: SearchIndex
+    alerts: AlertStore
+    index_chunk_size: int = 200
+    counters: CrawlCounters = field(default_factory=CrawlCounters)
+    on_progress: Callable[[CrawlCounters], None] | None = None
+
+    def __deepcopy__(self, memo: dict[int, object]) -> PipelineComponents:
+        # Scrapy deep-copies settings for each crawler; these are shared live services.
+        return self

@@ -1,0 +1,117 @@
+"""Item pipelines: validate -> detect -> index -> alert.
+
+Spiders yield Listing dicts (the contract JSON); each stage adds to the item so
+feed exports stay readable: `finding` is added by DetectPipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.components import SETTING, PipelineComponents
+from detectors.types import Finding, Listing, ListingError
+from indexer.base import IndexedDoc
+
+logger = logging.getLogger(__name__)
+
+
+def _components(crawler: Crawler) -> PipelineComponents:
+    components = crawler.settings.get(SETTING)
+    if not isinstance(components, PipelineComponents):
+        raise NotConfigured(f"{SETTING} not set: crawl emits listings only")
+    return components
+
+
+class ListingPipeline:
+    """Checks every item against the Listing contract; drops (and counts) bad ones."""
+
+    def __init__(self, components: PipelineComponents | None) -> None:
+        self.components = components
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ListingPipeline:
+        try:
+            return cls(_components(crawler))
+        except NotConfigured:
+            return cls(None)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        try:
+            listing = Listing.from_dict(item)
+        except ListingError as exc:
+            if self.components:
+                self.components.counters.invalid += 1
+            raise DropItem(f"invalid listing: {exc}") from exc
+        if self.components:
+            self.components.counters.listings += 1
+        return listing.to_dict()
+
+
+class DetectPipeline:
+    def __init__(self, components: PipelineComponents) -> None:
+        self.components = components
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DetectPipeline:
+        return cls(_components(crawler))
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        finding = self.components.detector.detect(Listing.from_dict(item))
+        if finding.verdict != "clear":
+            self.components.counters.findings += 1
+        item["finding"] = finding.to_dict()
+        return item
+
+
+class IndexPipeline:
+    """Buffers documents and writes them in chunks; flushes whatever is left at close."""
+
+    def __init__(self, components: PipelineComponents) -> None:
+        self.components = components
+        self._buffer: list[IndexedDoc] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IndexPipeline:
+        return cls(_components(crawler))
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        listing = Listing.from_dict(item)
+        self._buffer.append(IndexedDoc(listing, Finding.from_dict(item["finding"])))
+        if len(self._buffer) >= self.components.index_chunk_size:
+            self._flush()
+        return item
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        report = self.components.index.upsert(self._buffer)
+        for error in report.errors:
+            logger.error("index: %s not indexed: %s", error.id, error.reason)
+        self._buffer = []
+
+    def close_spider(self) -> None:
+        self._flush()
+        self.components.index.refresh()
+
+
+class AlertPipeline:
+    def __init__(self, components: PipelineComponents) -> None:
+        self.components = components
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AlertPipeline:
+        return cls(_components(crawler))
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        changes = self.components.alerts.record(
+            Listing.from_dict(item), Finding.from_dict(item["finding"])
+        )
+        counters = self.components.counters
+        counters.alerts += sum(1 for c in changes if c.created)
+        if self.components.on_progress:
+            self.components.on_progress(counters)
+        return item

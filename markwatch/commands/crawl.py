@@ -1,0 +1,51 @@
+"""`markwatch crawl SPIDER [-a k=v]`: one crawl with detection, indexing and alerts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from crawler.components import PipelineComponents
+from markwatch.compose import services
+from markwatch.crawling import CrawlJob, run_crawls
+from markwatch.settings import Settings
+
+NAME = "crawl"
+HELP = "run one spider (like `scrapy crawl`) through detect, index and alert"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spider")
+    parser.add_argument("-a", dest="spider_args", action="append", default=[],
+                        metavar="NAME=VALUE", help="spider argument")
+    parser.add_argument("-s", dest="scrapy_settings", action="append", default=[],
+                        metavar="NAME=VALUE", help="Scrapy setting")
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"markwatch crawl: {what} must be NAME=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        out[key] = value
+    return out
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    with services(settings) as svc:
+        components = PipelineComponents(svc.detector, svc.index, svc.alerts)
+        stats = run_crawls(
+            [CrawlJob(args.spider, _pairs(args.spider_args, "-a"))],
+            components,
+            _pairs(args.scrapy_settings, "-s"),
+        )[0]
+        delivery = svc.dispatcher.deliver_due()
+        counters = components.counters
+        print(json.dumps({
+            "listings": counters.listings, "findings": counters.findings,
+            "alerts": counters.alerts, "notifications": delivery.sent,
+            "errors": int(stats.get("log_count/ERROR", 0)),
+        }, ensure_ascii=False))
+    return 0 if counters.listings else 1

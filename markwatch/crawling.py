@@ -1,0 +1,45 @@
+"""Run Scrapy crawls in-process with the MarkWatch components plugged in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings as ScrapySettings
+
+from crawler.components import SETTING, PipelineComponents
+
+
+@dataclass(frozen=True)
+class CrawlJob:
+    spider: str
+    kwargs: Mapping[str, Any]
+
+
+def scrapy_settings(overrides: Mapping[str, Any] | None = None) -> ScrapySettings:
+    settings = ScrapySettings()
+    settings.setmodule("crawler.settings", priority="project")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawls(
+    jobs: Sequence[CrawlJob],
+    components: PipelineComponents | None,
+    overrides: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the jobs concurrently in one reactor; return each crawler's stats."""
+    settings = scrapy_settings(overrides)
+    if components is not None:
+        settings.set(SETTING, components, priority="cmdline")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawlers = []
+    for job in jobs:
+        crawler = process.create_crawler(job.spider)
+        crawlers.append(crawler)
+        process.crawl(crawler, **dict(job.kwargs))
+    process.start()
+    return [dict(c.stats.get_stats()) if c.stats else {} for c in crawlers]

@@ -1,0 +1,153 @@
+"""Serve the replica sites on loopback (stdlib HTTP server, one thread per request)."""
+
+from __future__ import annotations
+
+import json
+import struct
+import threading
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from testbed import taobao
+from testbed.generate import DEFAULT_SEED, TestbedListing, generate
+
+ROBOTS_TXT = "User-agent: *\nDisallow: /_admin/\n"
+
+
+@dataclass(frozen=True)
+class Testbed:
+    listings: Sequence[TestbedListing]
+
+    @classmethod
+    def build(cls, seed: int = DEFAULT_SEED, scale: int = 1) -> Testbed:
+        return cls(tuple(generate(seed, scale)))
+
+    def truth(self) -> list[dict[str, object]]:
+        return [
+            {
+                "id": f"taobao:{item.nid}",
+                "site": "taobao",
+                "verdict": item.verdict,
+                "mark": item.mark,
+                "category": item.category,
+            }
+            for item in self.listings
+        ]
+
+
+def _placeholder_png(seed: str) -> bytes:
+    """A tiny solid-colour PNG, so image links resolve without shipping photos."""
+    rgb = bytes((zlib.crc32(seed.encode()) >> s) & 0xFF for s in (0, 8, 16))
+    width = height = 8
+    raw = b"".join(b"\x00" + rgb * width for _ in range(height))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        body = tag + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
+    by_nid = {item.nid: item for item in bed.listings}
+    by_user: dict[str, list[TestbedListing]] = {}
+    for item in bed.listings:
+        by_user.setdefault(item.user_id, []).append(item)
+    truth_body = json.dumps(bed.truth(), ensure_ascii=False).encode("utf-8")
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "MarkWatchTestbed/1"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return  # quiet: the crawler logs what matters
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            path = parts.path
+            if path == "/robots.txt":
+                return self._send(200, ROBOTS_TXT.encode(), "text/plain; charset=utf-8")
+            if path == "/_truth.json":
+                return self._send(200, truth_body, "application/json; charset=utf-8")
+            if path in ("/", "/index.html"):
+                body = '<html><body><a href="/taobao/search?q=">淘宝 replica</a></body></html>'
+                return self._send(200, body.encode(), "text/html; charset=utf-8")
+            if path == "/taobao/search":
+                offset = _int(query.get("s"), 0)
+                page = taobao.search_page(bed.listings, query.get("q", ""), offset)
+                return self._html(page)
+            if path == "/taobao/item.htm":
+                item = by_nid.get(query.get("id", ""))
+                if item is None:
+                    return self._send(404, b"not found", "text/plain")
+                return self._html(taobao.item_page(item))
+            if path.startswith("/taobao/shop/"):
+                user_id = path.rsplit("/", 1)[-1]
+                items = by_user.get(user_id)
+                if not items:
+                    return self._send(404, b"not found", "text/plain")
+                return self._html(taobao.shop_page(user_id, items))
+            if path.startswith("/taobao/img/"):
+                return self._send(200, _placeholder_png(path), "image/png")
+            return self._send(404, b"not found", "text/plain")
+
+        def _html(self, page: str) -> None:
+            self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return max(0, int(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+class TestbedServer:
+    """Runs the testbed in a background thread; use as a context manager."""
+
+    def __init__(self, bed: Testbed | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.bed = bed or Testbed.build()
+        self._httpd = ThreadingHTTPServer((host, port), make_handler(self.bed))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> TestbedServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def __enter__(self) -> TestbedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
