@@ -35,7 +35,7 @@ def run_crawls(
     settings = scrapy_settings(overrides)
     if components is not None:
         settings.set(SETTING, components, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = []
     for job in jobs:
         crawler = process.create_crawler(job.spider)

@@ -7,6 +7,7 @@ benchmarks can compare a crawl against `/_truth.json` exactly.
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -30,6 +31,7 @@ DEFAULT_SEED = 2022
 
 @dataclass(frozen=True, slots=True)
 class TestbedListing:
+    __test__ = False  # not a pytest class
     nid: str
     title: str
     price: float
@@ -122,8 +124,8 @@ def _gi_listing(
         price=w.price(mark, grams, price_factor),
         quantity=qty,
         location=location,
-        nick=shop or w.pick(GENUINE_SHOPS),
-        user_id=str(w.rng.randint(10_000_000, 2_999_999_999)),
+        nick=(shop := shop or w.pick(GENUINE_SHOPS)),
+        user_id=_user_id(shop),
         description=f"产地：{origin}。净含量：{qty}。",
         category=category,
         verdict=verdict,
@@ -131,6 +133,11 @@ def _gi_listing(
         sales=w.rng.randint(0, 5000),
         attributes=(("产地", origin), ("净含量", qty)),
     )
+
+
+def _user_id(shop: str) -> str:
+    """Sellers keep one id across their listings, as on the real site."""
+    return str(10_000_000 + zlib.crc32(shop.encode("utf-8")) % 2_990_000_000)
 
 
 def _evasive_name(w: _Writer, name: str, homophones: tuple[str, ...], pinyin: str) -> str:
@@ -244,7 +251,7 @@ def _olympic_listing(w: _Writer, licensed: bool) -> TestbedListing:
         quantity="1件",
         location=w.pick(("北京", "广东 深圳", "浙江 义乌", "福建 泉州")),
         nick=shop,
-        user_id=str(w.rng.randint(10_000_000, 2_999_999_999)),
+        user_id=_user_id(shop),
         description=f"{name}{product}，做工精致。",
         category=category,
         verdict="clear" if licensed else "infringing",
@@ -268,8 +275,8 @@ def _plain_listing(w: _Writer, title: str, category: str) -> TestbedListing:
         price=round(w.rng.uniform(5.0, 400.0), 2),
         quantity="",
         location=w.pick(OUTSIDE_LOCATIONS + ("吉林 长春", "吉林 白山")),
-        nick=w.pick(UNRELATED_SHOPS),
-        user_id=str(w.rng.randint(10_000_000, 2_999_999_999)),
+        nick=(shop := w.pick(UNRELATED_SHOPS)),
+        user_id=_user_id(shop),
         description=title,
         category=category,
         verdict="clear",

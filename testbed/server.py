@@ -19,6 +19,7 @@ ROBOTS_TXT = "User-agent: *\nDisallow: /_admin/\n"
 
 @dataclass(frozen=True)
 class Testbed:
+    __test__ = False
     listings: Sequence[TestbedListing]
 
     @classmethod
@@ -122,6 +123,8 @@ def _int(value: str | None, default: int) -> int:
 
 class TestbedServer:
     """Runs the testbed in a background thread; use as a context manager."""
+
+    __test__ = False
 
     def __init__(self, bed: Testbed | None = None, host: str = "127.0.0.1", port: int = 0):
         self.bed = bed or Testbed.build()

@@ -79,8 +79,9 @@ class TaobaoSpider(scrapy.Spider):
             price=_price(price_text),
             quantity=quantity,
             seller=Seller(
-                name=auction.get("nick", ""),
-                location=auction.get("item_loc", ""),
+                name=auction.get("nick") or response.css(".tb-shop-name a::attr(title)").get(""),
+                location=auction.get("item_loc")
+                or response.css("span.tb-deliveryAdd::text").get("").strip(),
                 id=str(auction.get("user_id", "")),
             ),
             images=tuple(images),
