@@ -20,6 +20,11 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 DEPTH_LIMIT = 8
 AUTOTHROTTLE_ENABLED = False  # switched on per deployment; the local testbed needs none
 
+# Refuse internal addresses (SSRF) before anything else sees the request.
+DOWNLOADER_MIDDLEWARES = {"crawler.netguard.SsrfGuardMiddleware": 50}
+# host:port pairs exempt from the SSRF guard; the spider's own -a base_url is added itself.
+MARKWATCH_ALLOWED_HOSTS: list[str] = []
+
 # Order matters: validate -> detect -> index -> alert. Each switches itself off
 # (NotConfigured) when the crawl was not given the MarkWatch components.
 ITEM_PIPELINES = {

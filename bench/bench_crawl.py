@@ -1,0 +1,108 @@
+"""Crawl throughput: the full MarkWatch pipeline vs bare Scrapy over the same testbed.
+
+Each crawl runs in its own process (a Twisted reactor starts once per process);
+the testbed runs in a third process so neither crawl shares its GIL with the server.
+Also measures the peak RSS of the full-pipeline crawl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+
+_CRAWL_SCRIPT = r"""
+import json, resource, sys, tempfile, time
+from pathlib import Path
+mode, base_url, data_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+from markwatch.crawling import CrawlJob, run_crawls
+components = None
+if mode == "full":
+    import dataclasses
+    from crawler.components import PipelineComponents
+    from markwatch.compose import services
+    from markwatch.settings import load_settings
+    settings = dataclasses.replace(load_settings(environ={}), data_dir=Path(data_dir))
+    ctx = services(settings)
+    svc = ctx.__enter__()
+    components = PipelineComponents(svc.detector, svc.index, svc.alerts)
+overrides = {"LOG_LEVEL": "ERROR"}
+if mode == "bare":
+    overrides["ITEM_PIPELINES"] = {}
+stats = run_crawls([CrawlJob("taobao", {"base_url": base_url})], components, overrides)[0]
+elapsed = (stats["finish_time"] - stats["start_time"]).total_seconds()
+print(json.dumps({
+    "items": stats.get("item_scraped_count", 0),
+    "pages": stats.get("response_received_count", 0),
+    "seconds": elapsed,
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def _wait_for(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2).raise_for_status()
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"testbed did not come up at {url}")
+
+
+def _crawl(mode: str, base_url: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="mw-bench-") as data_dir:
+        out = subprocess.run(
+            [sys.executable, "-c", _CRAWL_SCRIPT, mode, base_url, data_dir],
+            cwd=REPO, capture_output=True, text=True, timeout=3600, check=False,
+        )
+    if out.returncode != 0:
+        raise RuntimeError(f"{mode} crawl failed: {out.stderr[-2000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def bench_crawl(scale: int = 1, port: int = 8871) -> dict[str, Any]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "markwatch.cli", "testbed", "--port", str(port),
+         "--scale", str(scale)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base_url}/robots.txt")
+        truth = len(httpx.get(f"{base_url}/_truth.json", timeout=30).json())
+        bare = _crawl("bare", base_url)
+        full = _crawl("full", base_url)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bare_rate = bare["pages"] / bare["seconds"]
+    full_rate = full["pages"] / full["seconds"]
+    return {
+        "listings": truth,
+        "bare_scrapy_pages_per_s": round(bare_rate, 1),
+        "pipeline_pages_per_s": round(full_rate, 1),
+        "ratio": round(full_rate / bare_rate, 3),
+        "complete": full["items"] == truth and bare["items"] == truth,
+        "pipeline_peak_rss_mb": round(full["peak_rss_mb"], 1),
+        "bench_process_rss_mb": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        ),
+    }
+
+
+if __name__ == "__main__":
+    scale = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    print(json.dumps(bench_crawl(scale), indent=2))
