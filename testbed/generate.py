@@ -44,6 +44,7 @@ class TestbedListing:
     verdict: str  # expected: infringing | suspicious | clear
     mark: str | None
     sales: int = 0
+    image: str = "plain"  # "art:<mark>" | "text:<words on the packaging>" | "plain"
     attributes: tuple[tuple[str, str], ...] = field(default=())
 
 
@@ -131,6 +132,7 @@ def _gi_listing(
         verdict=verdict,
         mark=mark.name,
         sales=w.rng.randint(0, 5000),
+        image=f"text:{mark.name}" if mark.category == "ginseng" and name is None else "plain",
         attributes=(("产地", origin), ("净含量", qty)),
     )
 
@@ -257,6 +259,7 @@ def _olympic_listing(w: _Writer, licensed: bool) -> TestbedListing:
         verdict="clear" if licensed else "infringing",
         mark=mark.name,
         sales=w.rng.randint(0, 20000),
+        image=f"art:{mark.name}",
     )
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import struct
 import threading
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from testbed import taobao
+from testbed.images import artwork_photo, packaging_photo, plain_photo
 from testbed.generate import DEFAULT_SEED, TestbedListing, generate
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /_admin/\n"
@@ -39,22 +38,13 @@ class Testbed:
         ]
 
 
-def _placeholder_png(seed: str) -> bytes:
-    """A tiny solid-colour PNG, so image links resolve without shipping photos."""
-    rgb = bytes((zlib.crc32(seed.encode()) >> s) & 0xFF for s in (0, 8, 16))
-    width = height = 8
-    raw = b"".join(b"\x00" + rgb * width for _ in range(height))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        body = tag + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+def listing_photo(item: TestbedListing) -> bytes:
+    kind, _, value = item.image.partition(":")
+    if kind == "art":
+        return artwork_photo(item.nid, value)
+    if kind == "text":
+        return packaging_photo(item.nid, value)
+    return plain_photo(item.nid)
 
 
 def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
@@ -98,7 +88,10 @@ def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
                     return self._send(404, b"not found", "text/plain")
                 return self._html(taobao.shop_page(user_id, items))
             if path.startswith("/taobao/img/"):
-                return self._send(200, _placeholder_png(path), "image/png")
+                item = by_nid.get(path.rsplit("/", 1)[-1].split(".")[0])
+                if item is None:
+                    return self._send(404, b"not found", "text/plain")
+                return self._send(200, listing_photo(item), "image/jpeg")
             return self._send(404, b"not found", "text/plain")
 
         def _html(self, page: str) -> None:

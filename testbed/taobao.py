@@ -58,7 +58,7 @@ def _auction(item: TestbedListing, query: str) -> dict[str, object]:
         "category": "50016",
         "title": shown,
         "raw_title": item.title,
-        "pic_url": f"/taobao/img/{item.nid}.png",
+        "pic_url": f"/taobao/img/{item.nid}.jpg",
         "detail_url": f"/taobao/item.htm?id={item.nid}&ns=1",
         "view_price": f"{item.price:.2f}",
         "view_fee": "0.00",
@@ -93,7 +93,7 @@ def item_page(item: TestbedListing) -> str:
         f'<em class="tb-rmb">¥</em><em class="tb-rmb-num">{item.price:.2f}</em></strong></li>'
         f'<li class="tb-deliveryAdd"><span class="tb-deliveryAdd">{e(item.location)}</span></li>'
         "</ul>"
-        f'<ul id="J_UlThumb"><li><img data-src="/taobao/img/{item.nid}.png"></li></ul>'
+        f'<ul id="J_UlThumb"><li><img data-src="/taobao/img/{item.nid}.jpg"></li></ul>'
         '<div class="tb-shop-name"><dl><dd><strong>'
         f'<a href="/taobao/shop/{item.user_id}" title="{e(item.nick)}">{e(item.nick)}</a>'
         "</strong></dd></dl></div>"
