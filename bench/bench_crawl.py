@@ -65,7 +65,11 @@ def _crawl(mode: str, base_url: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mw-bench-") as data_dir:
         out = subprocess.run(
             [sys.executable, "-c", _CRAWL_SCRIPT, mode, base_url, data_dir],
-            cwd=REPO, capture_output=True, text=True, timeout=3600, check=False,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
         )
     if out.returncode != 0:
         raise RuntimeError(f"{mode} crawl failed: {out.stderr[-2000:]}")
@@ -74,9 +78,19 @@ def _crawl(mode: str, base_url: str) -> dict[str, Any]:
 
 def bench_crawl(scale: int = 1, port: int = 8871) -> dict[str, Any]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "markwatch.cli", "testbed", "--port", str(port),
-         "--scale", str(scale)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "markwatch.cli",
+            "testbed",
+            "--port",
+            str(port),
+            "--scale",
+            str(scale),
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -96,9 +110,7 @@ def bench_crawl(scale: int = 1, port: int = 8871) -> dict[str, Any]:
         "ratio": round(full_rate / bare_rate, 3),
         "complete": full["items"] == truth and bare["items"] == truth,
         "pipeline_peak_rss_mb": round(full["peak_rss_mb"], 1),
-        "bench_process_rss_mb": round(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-        ),
+        "bench_process_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 

@@ -104,9 +104,7 @@ class SsrfGuardMiddleware:
         # links and redirects found on pages are not.
         base_url = getattr(spider, "base_url", None)
         if base_url:
-            self.policy = replace(
-                self.policy, allowed=self.policy.allowed | {_host_port(base_url)}
-            )
+            self.policy = replace(self.policy, allowed=self.policy.allowed | {_host_port(base_url)})
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         self.policy.check(request.url)

@@ -40,7 +40,9 @@ def _load_commands() -> list[ModuleType]:
 
 def build_parser(modules: Sequence[ModuleType]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="markwatch", description=__doc__)
-    parser.add_argument("--config", help="TOML configuration file (default: markwatch.toml if present)")
+    parser.add_argument(
+        "--config", help="TOML configuration file (default: markwatch.toml if present)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in modules:
         command_parser = sub.add_parser(module.NAME, help=module.HELP)

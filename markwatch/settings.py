@@ -34,9 +34,7 @@ class Settings:
     webhook_urls: tuple[str, ...] = ()
     catalog_dirs: tuple[Path, ...] = ()
     # Raw tables handed to the component that owns them (each parses its own once).
-    sections: Mapping[str, Mapping[str, Any]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    sections: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def sqlite_index_path(self) -> Path:

@@ -277,7 +277,7 @@ def _plain_listing(w: _Writer, title: str, category: str) -> TestbedListing:
         title=title,
         price=round(w.rng.uniform(5.0, 400.0), 2),
         quantity="",
-        location=w.pick(OUTSIDE_LOCATIONS + ("吉林 长春", "吉林 白山")),
+        location=w.pick((*OUTSIDE_LOCATIONS, "吉林 长春", "吉林 白山")),
         nick=(shop := w.pick(UNRELATED_SHOPS)),
         user_id=_user_id(shop),
         description=title,

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from testbed import taobao
-from testbed.images import artwork_photo, packaging_photo, plain_photo
 from testbed.generate import DEFAULT_SEED, TestbedListing, generate
+from testbed.images import artwork_photo, packaging_photo, plain_photo
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /_admin/\n"
 
@@ -58,7 +58,7 @@ def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
         server_version = "MarkWatchTestbed/1"
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             return  # quiet: the crawler logs what matters
 
         def do_GET(self) -> None:

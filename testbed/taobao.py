@@ -41,7 +41,7 @@ def search_page(listings: Sequence[TestbedListing], query: str, offset: int) -> 
     title = html.escape(query or "全部宝贝")
     payload = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
     return (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{title}_淘宝搜索</title></head><body>"
         '<div id="mainsrp-itemlist"></div>'
         f"<script>\n    g_page_config = {payload};\n    g_srp_loadCss();\n</script>"
@@ -72,9 +72,7 @@ def _auction(item: TestbedListing, query: str) -> dict[str, object]:
 
 def item_page(item: TestbedListing) -> str:
     e = html.escape
-    attrs = "".join(
-        f'<li title="{e(v)}">{e(k)}:&nbsp;{e(v)}</li>' for k, v in item.attributes
-    )
+    attrs = "".join(f'<li title="{e(v)}">{e(k)}:&nbsp;{e(v)}</li>' for k, v in item.attributes)
     config = {
         "itemId": item.nid,
         "shopName": item.nick,
@@ -84,7 +82,7 @@ def item_page(item: TestbedListing) -> str:
     }
     payload = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
     return (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{e(item.title)}-淘宝网</title></head><body>"
         '<div class="tb-title">'
         f'<h3 class="tb-main-title" data-title="{e(item.title)}">{e(item.title)}</h3></div>'
@@ -109,7 +107,7 @@ def shop_page(user_id: str, items: Sequence[TestbedListing]) -> str:
     data = [{"nid": i.nid, "title": i.title, "price": i.price} for i in items]
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     return (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>店铺 {html.escape(user_id)}</title></head><body>"
         '<ul id="shop-items"></ul>'
         "<script>\n"

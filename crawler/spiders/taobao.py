@@ -90,7 +90,7 @@ class TaobaoSpider(scrapy.Spider):
 
 
 def _price(text: Any) -> float | None:
-    """"149.00 - 159.00" -> 149.0 (the lowest SKU price); junk -> None."""
+    """ "149.00 - 159.00" -> 149.0 (the lowest SKU price); junk -> None."""
     if text is None:
         return None
     match = re.search(r"\d+(?:\.\d+)?", str(text))

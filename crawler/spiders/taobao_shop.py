@@ -81,8 +81,11 @@ class TaobaoShopSpider(scrapy.Spider):
             title = li.css("a::text").get(default="")
             if not href:
                 continue
-            auction = {"nid": li.attrib.get("data-nid", ""), "raw_title": title,
-                       "user_id": self.shop}
+            auction = {
+                "nid": li.attrib.get("data-nid", ""),
+                "raw_title": title,
+                "user_id": self.shop,
+            }
             yield scrapy.Request(
                 urljoin(response.url, href),
                 callback=self._item_parser.parse_item,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from crawler.components import PipelineComponents
 from markwatch.compose import services
@@ -17,10 +16,22 @@ HELP = "run one spider (like `scrapy crawl`) through detect, index and alert"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spider")
-    parser.add_argument("-a", dest="spider_args", action="append", default=[],
-                        metavar="NAME=VALUE", help="spider argument")
-    parser.add_argument("-s", dest="scrapy_settings", action="append", default=[],
-                        metavar="NAME=VALUE", help="Scrapy setting")
+    parser.add_argument(
+        "-a",
+        dest="spider_args",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="spider argument",
+    )
+    parser.add_argument(
+        "-s",
+        dest="scrapy_settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Scrapy setting",
+    )
 
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
@@ -43,9 +54,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )[0]
         delivery = svc.dispatcher.deliver_due()
         counters = components.counters
-        print(json.dumps({
-            "listings": counters.listings, "findings": counters.findings,
-            "alerts": counters.alerts, "notifications": delivery.sent,
-            "errors": int(stats.get("log_count/ERROR", 0)),
-        }, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "listings": counters.listings,
+                    "findings": counters.findings,
+                    "alerts": counters.alerts,
+                    "notifications": delivery.sent,
+                    "errors": int(stats.get("log_count/ERROR", 0)),
+                },
+                ensure_ascii=False,
+            )
+        )
     return 0 if counters.listings else 1

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     _, detector = build_detector(settings)
-    source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")  # noqa: SIM115
+    source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
     bad = 0
     with source:
         for number, line in enumerate(source, 1):
@@ -32,8 +32,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 # One line in, one line out: a bad line still gets a Finding that says why.
                 bad += 1
                 print(f"markwatch detect: line {number}: {exc}", file=sys.stderr)
-                finding = Finding(id=_raw_id(line, number), verdict="clear", score=0.0,
-                                  errors=(f"invalid listing: {exc}",))
+                finding = Finding(
+                    id=_raw_id(line, number),
+                    verdict="clear",
+                    score=0.0,
+                    errors=(f"invalid listing: {exc}",),
+                )
             else:
                 finding = detector.detect(listing)
             sys.stdout.write(json.dumps(finding.to_dict(), ensure_ascii=False) + "\n")

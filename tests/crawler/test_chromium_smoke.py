@@ -24,16 +24,29 @@ def test_js_rendered_shop_page_is_crawled_in_chromium(tmp_path: Path) -> None:
         pytest.skip(message)
     with TestbedServer() as bed:
         shop, items = next(
-            (uid, group)
-            for uid, group in _by_shop(bed.bed.listings).items()
-            if len(group) >= 2
+            (uid, group) for uid, group in _by_shop(bed.bed.listings).items() if len(group) >= 2
         )
         out = tmp_path / "items.jsonl"
         result = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "taobao_shop",
-             "-a", f"shop={shop}", "-a", f"base_url={bed.url}",
-             "-O", str(out), "-s", "LOG_LEVEL=INFO"],
-            cwd=REPO, capture_output=True, text=True, timeout=180,
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "taobao_shop",
+                "-a",
+                f"shop={shop}",
+                "-a",
+                f"base_url={bed.url}",
+                "-O",
+                str(out),
+                "-s",
+                "LOG_LEVEL=INFO",
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "scrapy-playwright" in result.stderr or "playwright" in result.stderr.lower()

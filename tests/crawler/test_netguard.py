@@ -11,8 +11,11 @@ from crawler.spiders.taobao import TaobaoSpider
 
 
 def fake_dns(host: str) -> list[str]:
-    return {"evil.example": ["10.0.0.5"], "shop.example": ["93.184.216.34"],
-            "rebind.example": ["93.184.216.34", "127.0.0.1"]}.get(host, [])
+    return {
+        "evil.example": ["10.0.0.5"],
+        "shop.example": ["93.184.216.34"],
+        "rebind.example": ["93.184.216.34", "127.0.0.1"],
+    }.get(host, [])
 
 
 @pytest.mark.parametrize(

@@ -32,8 +32,12 @@ def test_item_page_becomes_a_contract_listing() -> None:
     with TestbedServer() as bed, httpx.Client() as client:
         spider = TaobaoSpider(base_url=bed.url)
         expected = next(i for i in bed.bed.listings if i.category == "gi_genuine")
-        auction = {"nid": expected.nid, "nick": expected.nick, "item_loc": expected.location,
-                   "user_id": expected.user_id}
+        auction = {
+            "nid": expected.nid,
+            "nick": expected.nick,
+            "item_loc": expected.location,
+            "user_id": expected.user_id,
+        }
         url = f"{bed.url}/taobao/item.htm?id={expected.nid}"
         (item,) = list(spider.parse_item(_response(client, url), auction=auction))
     listing = Listing.from_dict(item)
@@ -47,6 +51,7 @@ def test_item_page_becomes_a_contract_listing() -> None:
 
 def test_search_page_without_page_config_yields_nothing_and_logs() -> None:
     spider = TaobaoSpider(base_url="http://127.0.0.1:9")
-    response = HtmlResponse(url="http://127.0.0.1:9/taobao/search", body=b"<html>blocked</html>",
-                            encoding="utf-8")
+    response = HtmlResponse(
+        url="http://127.0.0.1:9/taobao/search", body=b"<html>blocked</html>", encoding="utf-8"
+    )
     assert list(spider.parse_search(response, offset=0)) == []

@@ -9,7 +9,9 @@ import pytest
 from markwatch.settings import SettingsError, load_settings
 
 
-def test_embedded_defaults_with_nothing_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_embedded_defaults_with_nothing_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings(environ={})
     assert settings.index_backend == "sqlite"
@@ -24,7 +26,7 @@ def test_environment_wins_over_file(tmp_path: Path) -> None:
         '[markwatch]\ndata_dir = "/srv/mw"\nindex = "sqlite"\n'
         '[elasticsearch]\nurls = ["http://es1:9200", "http://es2:9200"]\n'
         '[alerts]\nwebhook_urls = ["http://hooks.local/a"]\n'
-        '[detector]\nsuspicious_threshold = 0.4\n',
+        "[detector]\nsuspicious_threshold = 0.4\n",
         encoding="utf-8",
     )
     env = {"MARKWATCH_DATA_DIR": str(tmp_path / "d"), "MARKWATCH_INDEX": "elasticsearch"}

@@ -25,8 +25,15 @@ def test_at_least_500_listings_with_every_kind_of_case() -> None:
     verdicts = Counter(i.verdict for i in listings)
     assert verdicts["clear"] > 100 and verdicts["infringing"] > 100 and verdicts["suspicious"] > 20
     categories = {i.category for i in listings}
-    assert {"gi_genuine", "gi_outside_region", "gi_evasion", "olympic_unlicensed",
-            "olympic_licensed", "distractor", "unrelated"} <= categories
+    assert {
+        "gi_genuine",
+        "gi_outside_region",
+        "gi_evasion",
+        "olympic_unlicensed",
+        "olympic_licensed",
+        "distractor",
+        "unrelated",
+    } <= categories
 
 
 def test_search_pages_carry_g_page_config_and_cover_truth() -> None:
