@@ -4,37 +4,55 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from testbed import taobao
+from testbed import jd, pdd, taobao
 from testbed.generate import DEFAULT_SEED, TestbedListing, generate
 from testbed.images import artwork_photo, packaging_photo, plain_photo
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /_admin/\n"
 
 
+# Each replica site gets its own deterministic slice of listings (seed, how many).
+SITE_PLAN: dict[str, tuple[int, int | None]] = {
+    "taobao": (DEFAULT_SEED, None),
+    "jd": (DEFAULT_SEED + 1, 150),
+    "pdd": (DEFAULT_SEED + 2, 150),
+}
+
+
 @dataclass(frozen=True)
 class Testbed:
     __test__ = False
-    listings: Sequence[TestbedListing]
+    sites: Mapping[str, Sequence[TestbedListing]]
 
     @classmethod
     def build(cls, seed: int = DEFAULT_SEED, scale: int = 1) -> Testbed:
-        return cls(tuple(generate(seed, scale)))
+        sites = {}
+        for name, (site_seed, count) in SITE_PLAN.items():
+            listings = generate(site_seed + (seed - DEFAULT_SEED), scale)
+            sites[name] = tuple(listings if count is None else listings[: count * scale])
+        return cls(sites)
+
+    @property
+    def listings(self) -> Sequence[TestbedListing]:
+        """The Taobao replica's listings (the biggest site)."""
+        return self.sites["taobao"]
 
     def truth(self) -> list[dict[str, object]]:
         return [
             {
-                "id": f"taobao:{item.nid}",
-                "site": "taobao",
+                "id": f"{site}:{item.nid}",
+                "site": site,
                 "verdict": item.verdict,
                 "mark": item.mark,
                 "category": item.category,
             }
-            for item in self.listings
+            for site, listings in self.sites.items()
+            for item in listings
         ]
 
 
@@ -48,9 +66,11 @@ def listing_photo(item: TestbedListing) -> bytes:
 
 
 def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
-    by_nid = {item.nid: item for item in bed.listings}
+    by_nid = {item.nid: item for item in bed.sites["taobao"]}
+    jd_by_sku = {item.nid: item for item in bed.sites["jd"]}
+    pdd_by_id = {item.nid: item for item in bed.sites["pdd"]}
     by_user: dict[str, list[TestbedListing]] = {}
-    for item in bed.listings:
+    for item in bed.sites["taobao"]:
         by_user.setdefault(item.user_id, []).append(item)
     truth_body = json.dumps(bed.truth(), ensure_ascii=False).encode("utf-8")
 
@@ -87,11 +107,36 @@ def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
                 if not items:
                     return self._send(404, b"not found", "text/plain")
                 return self._html(taobao.shop_page(user_id, items))
-            if path.startswith("/taobao/img/"):
-                item = by_nid.get(path.rsplit("/", 1)[-1].split(".")[0])
+            if path.startswith(("/taobao/img/", "/jd/img/", "/pdd/img/")):
+                site = path.split("/")[1]
+                table = {"taobao": by_nid, "jd": jd_by_sku, "pdd": pdd_by_id}[site]
+                item = table.get(path.rsplit("/", 1)[-1].split(".")[0])
                 if item is None:
                     return self._send(404, b"not found", "text/plain")
                 return self._send(200, listing_photo(item), "image/jpeg")
+            if path == "/jd/search":
+                page = jd.search_page(bed.sites["jd"], query.get("keyword", ""),
+                                      max(1, _int(query.get("page"), 1)))
+                return self._html(page)
+            if path.startswith("/jd/item/"):
+                item = jd_by_sku.get(path.rsplit("/", 1)[-1].removesuffix(".html"))
+                if item is None:
+                    return self._send(404, b"not found", "text/plain")
+                return self._html(jd.item_page(item))
+            if path == "/jd/prices/mgets":
+                skus = [s for s in query.get("skuIds", "").split(",") if s]
+                body = jd.price_answer(skus, jd_by_sku).encode()
+                return self._send(200, body, "application/json; charset=utf-8")
+            if path == "/pdd/api/goods_list":
+                body = pdd.goods_list(bed.sites["pdd"], max(1, _int(query.get("page"), 1)),
+                                      min(100, max(1, _int(query.get("size"), pdd.PAGE_SIZE))))
+                return self._send(200, body.encode(), "application/json; charset=utf-8")
+            if path.startswith("/pdd/api/goods/"):
+                item = pdd_by_id.get(path.rsplit("/", 1)[-1])
+                if item is None:
+                    return self._send(404, b'{"error_code": 40001}', "application/json")
+                return self._send(200, pdd.goods_detail(item).encode(),
+                                  "application/json; charset=utf-8")
             return self._send(404, b"not found", "text/plain")
 
         def _html(self, page: str) -> None:

@@ -1,8 +1,12 @@
-"""Taobao: search result pages (inline g_page_config) -> item pages -> Listing."""
+"""Taobao: search result pages (inline g_page_config) -> item pages -> Listing.
+
+Parsing lives in crawler.parsers.taobao (tested on real saved pages); the spider
+only walks the site and merges what the search card and the item page each know.
+"""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -11,12 +15,16 @@ from urllib.parse import quote, urljoin
 import scrapy
 from scrapy.http import Response
 
-from detectors.types import Listing, Seller
+from crawler.parsers import taobao as taobao_parser
+from crawler.parsers.common import dig, embedded_json
+from crawler.parsers.errors import ParseError
+from detectors.types import Listing
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8800"
-_PAGE_CONFIG = re.compile(r"g_page_config\s*=\s*(\{.*?\});\s*\n", re.S)
+_PAGE_CONFIG = re.compile(r"g_page_config\s*=\s*")
 _PAGE_SIZE = 44
 _MAX_PAGES = 100  # what s.taobao.com itself serves
+_QUANTITY_KEYS = ("净含量", "规格", "重量")
 
 
 class TaobaoSpider(scrapy.Spider):
@@ -34,64 +42,61 @@ class TaobaoSpider(scrapy.Spider):
         url = f"{self.base_url}/taobao/search?q={quote(self.query)}&s={offset}"
         return scrapy.Request(url, callback=self.parse_search, cb_kwargs={"offset": offset})
 
+    def item_url(self, listing_id: str) -> str:
+        return f"{self.base_url}/taobao/item.htm?id={listing_id.removeprefix('taobao:')}"
+
     def parse_search(self, response: Response, offset: int) -> Iterator[scrapy.Request]:
-        match = _PAGE_CONFIG.search(response.text)
-        if not match:
-            self.logger.error("no g_page_config on %s: layout changed?", response.url)
+        try:
+            cards = taobao_parser.parse_search(response.body, response.url)
+        except ParseError as exc:
+            self.logger.error("parse failure on %s (layout changed?): %s", response.url, exc)
             return
-        config = json.loads(match.group(1))
-        mods = config.get("mods", {})
-        auctions = mods.get("itemlist", {}).get("data", {}).get("auctions", []) or []
-        for auction in auctions:
-            url = urljoin(response.url, auction.get("detail_url", ""))
-            yield scrapy.Request(url, callback=self.parse_item, cb_kwargs={"auction": auction})
+        for card in cards:
+            card = dataclasses.replace(
+                card, images=tuple(urljoin(response.url, i) for i in card.images)
+            )
+            yield scrapy.Request(
+                self.item_url(card.id), callback=self.parse_item, cb_kwargs={"card": card}
+            )
         if offset == 0:
             # Fan out from the first page so pagination depth stays 1 (no long request chain).
-            pager = mods.get("pager", {}).get("data", {})
+            config = embedded_json(response.text, _PAGE_CONFIG)
+            pager = dig(config, "mods", "pager", "data") or {}
             total = min(int(pager.get("totalPage", 1)), _MAX_PAGES)
             size = int(pager.get("pageSize", _PAGE_SIZE))
             for page in range(1, total):
                 yield self._search_request(page * size)
 
-    def parse_item(self, response: Response, auction: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        title = response.css("h3.tb-main-title::attr(data-title)").get() or auction.get(
-            "raw_title", ""
-        )
-        price_text = response.css("em.tb-rmb-num::text").get() or auction.get("view_price")
-        attributes = [t.strip() for t in response.css("ul.attributes-list li::text").getall()]
-        description = " ".join(
-            [*response.css("#J_DivItemDesc ::text").getall(), *attributes]
-        ).strip()
+    def parse_item(self, response: Response, card: Listing) -> Iterator[dict[str, Any]]:
+        try:
+            item = taobao_parser.parse_item(response.body, response.url)
+        except ParseError as exc:
+            self.logger.error("parse failure on %s: %s", response.url, exc)
+            yield card.to_dict()
+            return
+        details = " ".join(t.strip() for t in response.css("#J_DivItemDesc ::text").getall())
+        attributes = [a.replace("\xa0", " ") for a in item.description.split("; ")]
         quantity = next(
-            (a.split(":", 1)[1].strip("\xa0 ") for a in attributes if a.startswith("净含量")), ""
-        )
-        images = [
-            urljoin(response.url, src)
-            for src in response.css("#J_UlThumb img::attr(data-src)").getall()
-        ]
-        nid = str(auction.get("nid", ""))
-        listing = Listing(
-            id=f"taobao:{nid}",
-            platform="taobao",
-            url=response.url,
-            title=title.strip(),
-            description=description,
-            price=_price(price_text),
-            quantity=quantity,
-            seller=Seller(
-                name=auction.get("nick") or response.css(".tb-shop-name a::attr(title)").get(""),
-                location=auction.get("item_loc")
-                or response.css("span.tb-deliveryAdd::text").get("").strip(),
-                id=str(auction.get("user_id", "")),
+            (
+                a.split(":", 1)[1].strip()
+                for a in attributes
+                if ":" in a and a.split(":", 1)[0].strip() in _QUANTITY_KEYS
             ),
-            images=tuple(images),
+            "",
         )
-        yield listing.to_dict()
-
-
-def _price(text: Any) -> float | None:
-    """ "149.00 - 159.00" -> 149.0 (the lowest SKU price); junk -> None."""
-    if text is None:
-        return None
-    match = re.search(r"\d+(?:\.\d+)?", str(text))
-    return float(match.group()) if match else None
+        location = card.seller.location or response.css("span.tb-deliveryAdd::text").get("")
+        merged = dataclasses.replace(
+            item,
+            url=response.url,
+            title=item.title or card.title,
+            description=" ".join(p for p in (details, item.description) if p),
+            price=item.price if item.price is not None else card.price,
+            quantity=quantity,
+            seller=dataclasses.replace(
+                card.seller,
+                name=card.seller.name or item.seller.name,
+                location=location.strip(),
+            ),
+            images=tuple(urljoin(response.url, i) for i in item.images) or card.images,
+        )
+        yield merged.to_dict()

@@ -14,6 +14,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.spiders.taobao import DEFAULT_BASE_URL, TaobaoSpider
+from detectors.types import Listing, Seller
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -81,13 +82,14 @@ class TaobaoShopSpider(scrapy.Spider):
             title = li.css("a::text").get(default="")
             if not href:
                 continue
-            auction = {
-                "nid": li.attrib.get("data-nid", ""),
-                "raw_title": title,
-                "user_id": self.shop,
-            }
+            card = Listing(
+                id=f"taobao:{li.attrib.get('data-nid', '')}",
+                platform="taobao",
+                title=title,
+                seller=Seller(id=self.shop),
+            )
             yield scrapy.Request(
                 urljoin(response.url, href),
                 callback=self._item_parser.parse_item,
-                cb_kwargs={"auction": auction},
+                cb_kwargs={"card": card},
             )

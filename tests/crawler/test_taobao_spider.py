@@ -7,7 +7,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 
 from crawler.spiders.taobao import TaobaoSpider
-from detectors.types import Listing
+from detectors.types import Listing, Seller
 from testbed.server import TestbedServer
 
 
@@ -32,14 +32,13 @@ def test_item_page_becomes_a_contract_listing() -> None:
     with TestbedServer() as bed, httpx.Client() as client:
         spider = TaobaoSpider(base_url=bed.url)
         expected = next(i for i in bed.bed.listings if i.category == "gi_genuine")
-        auction = {
-            "nid": expected.nid,
-            "nick": expected.nick,
-            "item_loc": expected.location,
-            "user_id": expected.user_id,
-        }
+        card = Listing(
+            id=f"taobao:{expected.nid}",
+            platform="taobao",
+            seller=Seller(expected.nick, expected.location, expected.user_id),
+        )
         url = f"{bed.url}/taobao/item.htm?id={expected.nid}"
-        (item,) = list(spider.parse_item(_response(client, url), auction=auction))
+        (item,) = list(spider.parse_item(_response(client, url), card=card))
     listing = Listing.from_dict(item)
     assert listing.id == f"taobao:{expected.nid}"
     assert listing.title == expected.title
