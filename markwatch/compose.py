@@ -25,7 +25,9 @@ def build_detector(settings: Settings) -> tuple[Catalog, Detector]:
 
 def mark_words(catalog: Catalog) -> list[str]:
     """Names that the index tokenizer must keep whole."""
-    return sorted(catalog.index_words())
+    return sorted(
+        {name.replace(" ", "") for mark in catalog.marks for name in mark.chinese_names}
+    )
 
 
 def build_index(settings: Settings, catalog: Catalog) -> SearchIndex:
