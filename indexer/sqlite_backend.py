@@ -34,8 +34,9 @@ CREATE TABLE IF NOT EXISTS doc_marks (
 );
 CREATE INDEX IF NOT EXISTS doc_marks_mark ON doc_marks (mark);
 CREATE INDEX IF NOT EXISTS docs_last_seen ON docs (last_seen);
+-- rowid of docs_fts = rowid of docs, so replacing a document's tokens is a keyed delete.
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5 (
-    id UNINDEXED, words, pinyin, tokenize = 'unicode61'
+    words, pinyin, tokenize = 'unicode61'
 );
 """
 
@@ -76,26 +77,36 @@ class SqliteIndex:
 
     def _upsert_one(self, doc: IndexedDoc) -> None:
         src = doc.to_source()
-        old = self._db.execute("SELECT first_seen FROM docs WHERE id=?", (doc.id,)).fetchone()
+        old = self._db.execute(
+            "SELECT rowid, first_seen FROM docs WHERE id=?", (doc.id,)
+        ).fetchone()
         if old:  # keep the first sighting across re-crawls
-            src["first_seen"] = min(old[0], src["first_seen"])
-        self._db.execute(
-            "INSERT OR REPLACE INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                doc.id,
-                json.dumps(src, ensure_ascii=False),
-                src["platform"],
-                src["seller"],
-                src["region"],
-                src["verdict"],
-                src["status"],
-                src["score"],
-                src["price"],
-                src["first_seen"],
-                src["last_seen"],
-            ),
+            src["first_seen"] = min(old[1], src["first_seen"])
+        values = (
+            json.dumps(src, ensure_ascii=False),
+            src["platform"],
+            src["seller"],
+            src["region"],
+            src["verdict"],
+            src["status"],
+            src["score"],
+            src["price"],
+            src["first_seen"],
+            src["last_seen"],
         )
-        self._db.execute("DELETE FROM doc_marks WHERE id=?", (doc.id,))
+        if old:
+            rowid = old[0]
+            self._db.execute(
+                "UPDATE docs SET source=?, platform=?, seller=?, region=?, verdict=?, status=?, "
+                "score=?, price=?, first_seen=?, last_seen=? WHERE rowid=?",
+                (*values, rowid),
+            )
+            self._db.execute("DELETE FROM docs_fts WHERE rowid=?", (rowid,))
+            self._db.execute("DELETE FROM doc_marks WHERE id=?", (doc.id,))
+        else:
+            rowid = self._db.execute(
+                "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?)", (doc.id, *values)
+            ).lastrowid
         self._db.executemany(
             "INSERT OR IGNORE INTO doc_marks VALUES (?,?,?)",
             [(doc.id, m.mark, m.kind) for m in doc.finding.marks],
@@ -104,10 +115,9 @@ class SqliteIndex:
         tokens = self._tokenizer.tokens(
             " ".join((listing.title, listing.description, listing.seller.name))
         )
-        self._db.execute("DELETE FROM docs_fts WHERE id=?", (doc.id,))
         self._db.execute(
-            "INSERT INTO docs_fts (id, words, pinyin) VALUES (?,?,?)",
-            (doc.id, tokens.words, tokens.pinyin),
+            "INSERT INTO docs_fts (rowid, words, pinyin) VALUES (?,?,?)",
+            (rowid, tokens.words, tokens.pinyin),
         )
 
     # -- reads -------------------------------------------------------------
@@ -126,7 +136,7 @@ class SqliteIndex:
         from_sql = "FROM docs d"
         rank_sql = "0.0"
         if terms:
-            from_sql += " JOIN docs_fts f ON f.id = d.id"
+            from_sql += " JOIN docs_fts f ON f.rowid = d.rowid"
             rank_sql = "bm25(docs_fts)"
         base_where = " AND ".join(where) or "1"
         total = self._db.execute(
