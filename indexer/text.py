@@ -17,6 +17,7 @@ from pypinyin import Style, lazy_pinyin
 
 _WORD = re.compile(r"[\w\u3400-\u9fff]+", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_PINYIN_CACHE_SIZE = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,16 @@ class Tokenizer:
         for word in extra_words:
             if word:
                 self._jieba.add_word(word, freq=200000)
+        # Listing vocabularies repeat heavily and pypinyin is the slow step: remember words.
+        self._pinyin: dict[str, str] = {}
+
+    def pinyin(self, word: str) -> str:
+        cached = self._pinyin.get(word)
+        if cached is None:
+            cached = "".join(lazy_pinyin(word, style=Style.NORMAL))
+            if len(self._pinyin) < _PINYIN_CACHE_SIZE:
+                self._pinyin[word] = cached
+        return cached
 
     def words(self, text: str) -> list[str]:
         out: list[str] = []
@@ -44,7 +55,7 @@ class Tokenizer:
 
     def tokens(self, text: str) -> Tokens:
         words = self.words(text)
-        pinyin = ["".join(lazy_pinyin(w, style=Style.NORMAL)) for w in words if _HAN.search(w)]
+        pinyin = [self.pinyin(w) for w in words if _HAN.search(w)]
         return Tokens(words=" ".join(words), pinyin=" ".join(pinyin))
 
     def query_terms(self, text: str) -> list[str]:
