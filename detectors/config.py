@@ -1,0 +1,82 @@
+"""Detector thresholds and reason weights, parsed once from the [detector] TOML table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any
+
+# Reason code -> weight. Scores combine as a noisy-OR (1 - prod(1 - w)), so one strong
+# reason reaches "infringing" and two weak ones stay "suspicious" (0.55 twice = 0.80 - eps).
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "origin_outside_region": 0.9,
+        "price_below_floor": 0.55,
+        "gi_qualifier_misuse": 0.55,
+        "evasive_spelling": 0.9,
+        "origin_unknown": 0.55,
+        "olympic_unlicensed": 0.9,
+        "false_authorisation_claim": 0.5,
+        "mark_in_image_text": 0.0,
+        "insignia_in_image": 0.0,
+    }
+)
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    suspicious_threshold: float = 0.5
+    infringing_threshold: float = 0.8
+    # Most characters a descriptive gap may span between place and product ("五常 稻花香 大米").
+    max_gap_chars: int = 6
+    # Edit distance allowed when a romanised word nearly spells a mark's pinyin.
+    fuzzy_max_edits: int = 1
+    # Shortest romanised word the fuzzy pass looks at (short words collide too easily).
+    fuzzy_min_letters: int = 9
+    weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.suspicious_threshold < self.infringing_threshold <= 1:
+            raise ValueError(
+                "detector thresholds need 0 < suspicious_threshold < infringing_threshold <= 1"
+            )
+        for code, weight in self.weights.items():
+            if not 0 <= weight <= 1:
+                raise ValueError(f"detector.weights.{code} must be within [0, 1], not {weight}")
+
+    def weight(self, code: str) -> float:
+        return self.weights.get(code, 0.0)
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any]) -> DetectorConfig:
+        """Parse the [detector] table; unknown keys raise ValueError naming the key."""
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in known:
+                raise ValueError(f"unknown key detector.{key}")
+            if key == "weights":
+                values[key] = _weights(value)
+            elif key in ("max_gap_chars", "fuzzy_max_edits", "fuzzy_min_letters"):
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    raise ValueError(f"detector.{key} must be a non-negative integer")
+                values[key] = value
+            else:
+                if not isinstance(value, (int, float)) or isinstance(value, bool):
+                    raise ValueError(f"detector.{key} must be a number, not {value!r}")
+                values[key] = float(value)
+        return cls(**values)
+
+
+def _weights(value: Any) -> Mapping[str, float]:
+    if not isinstance(value, Mapping):
+        raise ValueError("detector.weights must be a table of reason code = weight")
+    merged = dict(DEFAULT_WEIGHTS)
+    for code, weight in value.items():
+        if code not in DEFAULT_WEIGHTS:
+            raise ValueError(f"unknown key detector.weights.{code}")
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+            raise ValueError(f"detector.weights.{code} must be a number")
+        merged[code] = float(weight)
+    return MappingProxyType(merged)

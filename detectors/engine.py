@@ -1,0 +1,318 @@
+"""The Detector: Listing (+ image evidence) -> Finding with scored, readable reasons.
+
+Reasons combine per mark as a noisy-OR of their configured weights; the verdict
+follows the highest mark score and the thresholds in DetectorConfig.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from detectors.catalog_loader import Catalog, Mark
+from detectors.config import DetectorConfig
+from detectors.matching import MarkMatcher, Occurrence
+from detectors.quantity import Quantity, parse_quantity, price_per_500g, price_per_root
+from detectors.region import Placement, RegionJudge
+from detectors.types import (
+    Finding,
+    ImageEvidence,
+    InsigniaMatch,
+    Listing,
+    MarkHit,
+    Reason,
+    Verdict,
+)
+
+_NAME_JUNK_RE = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """One sighting of a mark: in the listing text, in an image's text, or as an insignia."""
+
+    mark: Mark
+    text: str
+    image: str = ""
+    occurrence: Occurrence | None = None
+    insignia: InsigniaMatch | None = None
+
+    @property
+    def evidence(self) -> str:
+        return f"{self.image}: {self.text}" if self.image else self.text
+
+
+class Detector:
+    """Builds its automata once; `detect` is pure and may be called from many threads."""
+
+    def __init__(self, catalog: Catalog, config: DetectorConfig | None = None) -> None:
+        self.catalog = catalog
+        self.config = config or DetectorConfig()
+        self._matcher = MarkMatcher(catalog, self.config)
+        plain = self._matcher.folder.plain
+        self._plain = plain
+        self._regions = RegionJudge(catalog.marks, plain)
+        self._licensed_names = frozenset(self._seller_key(p.name) for p in catalog.licensees)
+        self._licensed_codes = frozenset(
+            p.credit_code.upper() for p in catalog.licensees if p.credit_code
+        )
+        lex = catalog.lexicon
+        self._claims = tuple(sorted({plain(c) for c in lex.authorisation_claims}, key=len,
+                                    reverse=True))
+        self._negations = tuple(plain(n) for n in lex.claim_negations)
+        markers = "|".join(re.escape(plain(m)) for m in
+                           sorted(lex.origin_markers, key=len, reverse=True))
+        self._origin_re = (
+            re.compile(f"(?:{markers})\\s*[:：]?\\s*([^\\s,，。;；!！?？|/、【】()（）]{{2,14}})")
+            if markers else None
+        )
+        self._by_name: dict[str, Mark] = {}
+        for mark in catalog.marks:
+            for name in (*mark.chinese_names, *mark.english):
+                self._by_name.setdefault(self._seller_key(name), mark)
+
+    # ---------------------------------------------------------------------------------
+    def detect(self, listing: Listing, images: Sequence[ImageEvidence] = ()) -> Finding:
+        """Judge one listing. `listing.price` is in CNY."""
+        text = self._plain(f"{listing.title}\n{listing.description}")
+        seen = [_Seen(o.mark, o.text, occurrence=o) for o in self._matcher.find(text)]
+        errors: list[str] = []
+        image_texts: list[str] = []
+        for evidence in images:
+            if evidence.error:
+                errors.append(f"{evidence.image}: {evidence.error}")
+            if evidence.ocr_text:
+                ocr = self._plain(evidence.ocr_text)
+                image_texts.append(ocr)
+                seen.extend(
+                    _Seen(o.mark, o.text, image=evidence.image, occurrence=o)
+                    for o in self._matcher.find(ocr)
+                )
+            for match in evidence.insignia:
+                seen.append(
+                    _Seen(self._insignia_mark(match.mark), match.region_text(),
+                          image=evidence.image, insignia=match)
+                )
+        if not seen:
+            return Finding(listing.id, "clear", 0.0, (), tuple(errors))
+
+        by_mark: dict[str, list[_Seen]] = {}
+        for s in seen:
+            by_mark.setdefault(s.mark.name, []).append(s)
+        hits: list[tuple[Mark, list[Reason]]] = []
+        for sightings in by_mark.values():
+            mark = sightings[0].mark
+            reasons = self._sighting_reasons(sightings)
+            if mark.kind == "gi":
+                reasons += self._gi_reasons(mark, listing, text, sightings)
+            else:
+                reasons += self._olympic_reasons(mark, listing, [text, *image_texts], sightings)
+            hits.append((mark, reasons))
+        marks = self._rank(hits)
+        score = max((m.score for m in marks), default=0.0)
+        return Finding(listing.id, self._verdict(score), score, marks, tuple(errors))
+
+    def detect_many(self, listings: Iterable[Listing]) -> list[Finding]:
+        """Findings in the order of `listings`."""
+        return [self.detect(listing) for listing in listings]
+
+    # -- reasons ------------------------------------------------------------------------
+    def _sighting_reasons(self, sightings: Sequence[_Seen]) -> list[Reason]:
+        reasons: list[Reason] = []
+        for s in sightings:
+            name = s.mark.name
+            if s.insignia is not None:
+                reasons.append(Reason(
+                    "insignia_in_image",
+                    f"The {name} insignia was recognised in image {s.image} "
+                    f"(match score {s.insignia.score:.2f}).",
+                    f"{s.image} {s.text}",
+                ))
+                continue
+            if s.image:
+                reasons.append(Reason(
+                    "mark_in_image_text",
+                    f"The text of image {s.image} names {name}.", s.evidence,
+                ))
+            if s.occurrence is not None and s.occurrence.evasive:
+                how = ("a romanised near-spelling" if s.occurrence.how == "fuzzy"
+                       else "a disguised spelling (pinyin, look-alike or homophone characters, "
+                       "split characters or inserted separators)")
+                reasons.append(Reason(
+                    "evasive_spelling",
+                    f"'{s.text}' writes {name} as {how}, which shows intent to evade filters.",
+                    s.evidence,
+                ))
+        return _unique(reasons)
+
+    def _gi_reasons(
+        self, mark: Mark, listing: Listing, text: str, sightings: Sequence[_Seen]
+    ) -> list[Reason]:
+        reasons: list[Reason] = []
+        location = listing.seller.location.strip()
+        seller: Placement = (
+            self._regions.place(location, mark, strict=True) if location else "unknown"
+        )
+        stated = [(o, self._regions.place(o, mark, strict=False)) for o in self._origins(text)]
+        region = _region_text(mark)
+        if seller == "out":
+            reasons.append(Reason(
+                "origin_outside_region",
+                f"{mark.name} is protected for {region}, but the seller is located in {location}.",
+                location,
+            ))
+        elif any(p == "out" for _, p in stated):
+            origin = next(o for o, p in stated if p == "out")
+            reasons.append(Reason(
+                "origin_outside_region",
+                f"{mark.name} is protected for {region}, but the listing says the goods "
+                f"come from {origin}.",
+                origin,
+            ))
+        elif seller == "unknown" and not any(p == "in" for _, p in stated):
+            reasons.append(Reason(
+                "origin_unknown",
+                f"The listing uses {mark.name} but gives no seller location or origin to check "
+                f"against {region}.",
+                location,
+            ))
+        reasons += self._price_reasons(mark, listing)
+        for s in sightings:
+            if s.occurrence is not None and s.occurrence.qualifier:
+                reasons.append(Reason(
+                    "gi_qualifier_misuse",
+                    f"'{s.occurrence.qualifier}' attaches a qualifier to {mark.name}; GI law "
+                    "treats such 'style/type/like' wording as use of the indication.",
+                    s.occurrence.qualifier,
+                ))
+                break
+        return reasons
+
+    def _price_reasons(self, mark: Mark, listing: Listing) -> list[Reason]:
+        if listing.price is None:
+            return []
+        floor = mark.price_floor
+        q: Quantity = parse_quantity(listing.quantity, listing.title, listing.description)
+        per_500g = price_per_500g(listing.price, q)
+        if per_500g is not None and floor.per_500g is not None:
+            if per_500g < floor.per_500g:
+                return [Reason(
+                    "price_below_floor",
+                    f"¥{listing.price:g} for {q.text} is ¥{per_500g:.2f} per 500 g, below the "
+                    f"¥{floor.per_500g:g} per 500 g that genuine {mark.name} costs at least.",
+                    f"¥{listing.price:g} / {q.text}",
+                )]
+            return []
+        per_root = price_per_root(listing.price, q)
+        if per_root is not None and floor.per_root is not None and per_root < floor.per_root:
+            return [Reason(
+                "price_below_floor",
+                f"¥{listing.price:g} for {q.text} is ¥{per_root:.2f} per root, below the "
+                f"¥{floor.per_root:g} per root that genuine {mark.name} costs at least.",
+                f"¥{listing.price:g} / {q.text}",
+            )]
+        return []
+
+    def _olympic_reasons(
+        self, mark: Mark, listing: Listing, texts: Sequence[str], sightings: Sequence[_Seen]
+    ) -> list[Reason]:
+        seller = listing.seller
+        code = (seller.credit_code or "").upper()
+        key = self._seller_key(seller.name)
+        # Platforms decorate shop names ("…旗舰店（自营）"): containing a licensee's name counts.
+        if (key and any(n in key for n in self._licensed_names)) or (
+            code and code in self._licensed_codes
+        ):
+            return []
+        who = f"'{seller.name}'" if seller.name else "an unnamed seller"
+        reasons = [Reason(
+            "olympic_unlicensed",
+            f"{mark.name} is a protected Beijing 2022 insignia; {who} is not on the licensee "
+            "list, so commercial use is unauthorised.",
+            sightings[0].evidence,
+        )]
+        claim = self._claim(texts)
+        if claim:
+            reasons.append(Reason(
+                "false_authorisation_claim",
+                f"The listing claims '{claim}' although {who} holds no Beijing 2022 licence.",
+                claim,
+            ))
+        return reasons
+
+    # -- helpers ------------------------------------------------------------------------
+    def _origins(self, text: str) -> list[str]:
+        if self._origin_re is None:
+            return []
+        return [m.group(1) for m in self._origin_re.finditer(text)]
+
+    def _claim(self, texts: Sequence[str]) -> str:
+        for text in texts:
+            for claim in self._claims:  # longest first
+                start = text.find(claim)
+                while start >= 0:
+                    if not any(text[:start].endswith(n) for n in self._negations):
+                        return claim
+                    # Blank out a negated claim so "授权" inside "非官方授权" stays negated.
+                    text = text[:start] + " " * len(claim) + text[start + len(claim):]
+                    start = text.find(claim, start + 1)
+        return ""
+
+    def _insignia_mark(self, name: str) -> Mark:
+        mark = self._by_name.get(self._seller_key(name))
+        # Insignia are Olympic by nature; an unknown name still gets judged as one.
+        return mark if mark is not None else Mark(name=name, kind="olympic")
+
+    def _seller_key(self, name: str) -> str:
+        return _NAME_JUNK_RE.sub("", self._plain(name))
+
+    def _rank(self, hits: list[tuple[Mark, list[Reason]]]) -> tuple[MarkHit, ...]:
+        """Score each mark; the most specific mark of a kind carries that kind's evidence.
+
+        "北京2022 冬奥会 冰墩墩" names three marks: 冰墩墩 (highest priority) leads, and
+        gets any reason only a broader mark earned, so the top mark is the specific one.
+        """
+        by_kind: dict[str, list[tuple[Mark, list[Reason]]]] = {}
+        for mark, reasons in hits:
+            by_kind.setdefault(mark.kind, []).append((mark, reasons))
+        out: list[MarkHit] = []
+        for group in by_kind.values():
+            group.sort(key=lambda h: -h[0].priority)
+            lead_reasons = group[0][1]
+            codes = {r.code for r in lead_reasons}
+            for _, reasons in group[1:]:
+                for r in reasons:
+                    if r.code not in codes:
+                        lead_reasons.append(r)
+                        codes.add(r.code)
+            for mark, reasons in group:
+                out.append(MarkHit(mark.name, mark.kind, self._score(reasons), tuple(reasons)))
+        priority = {m.name: m.priority for m, _ in hits}
+        out.sort(key=lambda h: (-h.score, -priority.get(h.mark, 0)))
+        return tuple(out)
+
+    def _score(self, reasons: Iterable[Reason]) -> float:
+        keep = 1.0
+        for code in {r.code for r in reasons}:
+            keep *= 1.0 - self.config.weight(code)
+        return round(1.0 - keep, 4)
+
+    def _verdict(self, score: float) -> Verdict:
+        if score >= self.config.infringing_threshold:
+            return "infringing"
+        if score >= self.config.suspicious_threshold:
+            return "suspicious"
+        return "clear"
+
+
+def _unique(reasons: list[Reason]) -> list[Reason]:
+    return list(dict.fromkeys(reasons))
+
+
+def _region_text(mark: Mark) -> str:
+    parts = []
+    for unit in mark.region:
+        where = unit.city or unit.province
+        parts.append(f"{where} ({'、'.join(unit.counties)})" if unit.counties else where)
+    return "; ".join(parts)

@@ -1,0 +1,239 @@
+"""Finds every mark in a text in one Aho-Corasick pass per view, plus bounded fuzzy passes.
+
+* plain pass: Chinese names and aliases, English names, and "anchors" (the place word
+  of a place+product GI) that trigger the gap pass ("五常 稻花香 大米");
+* fold pass (see text_fold): finds homophone, look-alike, split-character, separated and
+  pinyin spellings; a fold match no plain match explains is an evasive spelling;
+* fuzzy pass: long romanised words within a small edit distance of a mark's pinyin.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+from rapidfuzz.distance import Levenshtein
+
+from detectors.catalog_loader import Catalog, Mark
+from detectors.config import DetectorConfig
+from detectors.text_fold import BLOCK, CODE_BASE, TextFolder
+
+_LONG_LATIN_RE = re.compile(r"[a-z]{6,}")
+_MAX_ENGLISH_WORDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One use of a mark in one text (spans are in the plain view)."""
+
+    mark: Mark
+    text: str
+    start: int
+    end: int
+    how: str  # "plain" | "english" | "gap" | "fold" | "fuzzy"
+    qualifier: str = ""  # the qualified phrase, e.g. "五常大米同款"
+
+    @property
+    def evasive(self) -> bool:
+        return self.how in ("fold", "fuzzy")
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    length: int
+    entries: tuple[tuple[int, str], ...]  # (mark index, how)
+
+
+class MarkMatcher:
+    """Built once per Detector; `find` is pure and thread-safe."""
+
+    def __init__(self, catalog: Catalog, config: DetectorConfig) -> None:
+        self.marks = catalog.marks
+        self.config = config
+        lex = catalog.lexicon
+        distractors = {m.name: self._distractors(m, catalog) for m in self.marks}
+        extra_words = [w for ws in distractors.values() for w in ws]
+        self.folder = TextFolder(
+            [n for m in self.marks for n in m.chinese_names], extra_words=extra_words
+        )
+        plain = self.folder.plain
+        self._distractors_plain = {k: tuple(plain(w) for w in v) for k, v in distractors.items()}
+        self._distractors_fold = {
+            k: tuple(c for c in (self.folder.fold_word(w) for w in v) if c)
+            for k, v in distractors.items()
+        }
+        self._context = {m.name: tuple(plain(c) for c in m.context_required) for m in self.marks}
+        self._qual_suffixes = tuple(plain(q) for q in lex.qualifier_suffixes)
+        self._qual_prefixes = tuple(plain(q) for q in lex.qualifier_prefixes)
+
+        plain_keys: dict[str, list[tuple[int, str]]] = {}
+        fold_keys: dict[str, list[tuple[int, str]]] = {}
+        self._gap_re: dict[int, re.Pattern[str]] = {}
+        self._pinyin: list[tuple[int, str]] = []
+        for i, mark in enumerate(self.marks):
+            for name in mark.chinese_names:
+                p = plain(name)
+                for key in {p, p.replace(" ", "")}:
+                    plain_keys.setdefault(key, []).append((i, "plain"))
+                for codes in self.folder.fold_variants(name):
+                    if _units(codes) >= 3 and BLOCK not in codes:
+                        fold_keys.setdefault(codes, []).append((i, "fold"))
+            for english in mark.english:
+                for key in _space_variants(plain(english)):
+                    plain_keys.setdefault(key, []).append((i, "english"))
+            words = _place_and_product(mark, plain)
+            if words is not None:
+                gap = sorted({plain(w) for w in (*lex.gap_words.get(mark.category, ()),
+                                                 *lex.qualifier_suffixes)}, key=len, reverse=True)
+                alternatives = "|".join([*(re.escape(g) for g in gap if g), " "])
+                self._gap_re[i] = re.compile(
+                    f"{re.escape(words[0])}((?:{alternatives}){{0,4}}){re.escape(words[1])}"
+                )
+                plain_keys.setdefault(words[0], []).append((i, "anchor"))
+            letters = "".join(self.folder.syllables_of(mark.name))
+            if len(letters) >= config.fuzzy_min_letters:
+                self._pinyin.append((i, letters))
+        self._plain_ac = _automaton(plain_keys)
+        self._fold_ac = _automaton(fold_keys)
+
+    # ---------------------------------------------------------------------------------
+    def find(self, plain: str) -> list[Occurrence]:
+        """All non-distractor uses of marks in `plain` (a text from TextFolder.plain)."""
+        found: list[Occurrence] = []
+        suppressed: list[tuple[int, int, int]] = []  # (mark index, start, end)
+        for end, key in self._plain_ac.iter_long(plain):
+            start = end - key.length + 1
+            for i, how in key.entries:
+                stop = end + 1
+                m: re.Match[str] | None = None
+                if how == "anchor":
+                    m = self._gap_re[i].match(plain, start)
+                    if m is None or len(m.group(1).replace(" ", "")) > self.config.max_gap_chars:
+                        continue
+                    stop, how = m.end(), "gap"
+                mark = self.marks[i]
+                qualifier = self._qualifier(plain, start, stop)
+                if m is not None and not qualifier and any(
+                    q in m.group(1) for q in self._qual_suffixes  # "五常风味大米"
+                ):
+                    qualifier = plain[start:stop]
+                if self._is_distractor(mark, plain, stop) or not self._has_context(mark, plain):
+                    suppressed.append((i, start, stop))
+                    continue
+                found.append(Occurrence(mark, plain[start:stop], start, stop, how, qualifier))
+        folded = self.folder.fold(plain)
+        for end, key in self._fold_ac.iter_long(folded.codes):
+            start = end - key.length + 1
+            s, e = folded.span(start, end)
+            for i, _how in key.entries:
+                mark = self.marks[i]
+                if _overlaps(found, mark, s, e) or any(
+                    j == i and a < e and s < b for j, a, b in suppressed
+                ):
+                    continue
+                tail = folded.codes[end + 1:]
+                if any(tail.startswith(d) for d in self._distractors_fold[mark.name]):
+                    continue
+                if not self._has_context(mark, plain):
+                    continue
+                found.append(Occurrence(mark, plain[s:e], s, e, "fold"))
+        if self._pinyin and _LONG_LATIN_RE.search(plain):
+            found.extend(self._fuzzy_latin(plain, found))
+        return found
+
+    # ---------------------------------------------------------------------------------
+    def _fuzzy_latin(self, plain: str, found: Sequence[Occurrence]) -> list[Occurrence]:
+        """Romanised words one or two typos away from a mark's pinyin ("changbaishanrensen")."""
+        out: list[Occurrence] = []
+        for m in _LONG_LATIN_RE.finditer(plain):
+            word = m.group()
+            if len(word) < self.config.fuzzy_min_letters:
+                continue
+            s, e = m.span()
+            if any(o.start < e and s < o.end for o in found):
+                continue
+            for i, letters in self._pinyin:
+                if abs(len(letters) - len(word)) > self.config.fuzzy_max_edits:
+                    continue
+                d = Levenshtein.distance(word, letters, score_cutoff=self.config.fuzzy_max_edits)
+                if 0 < d <= self.config.fuzzy_max_edits:
+                    out.append(Occurrence(self.marks[i], word, s, e, "fuzzy"))
+                    break
+        return out
+
+    def _is_distractor(self, mark: Mark, plain: str, stop: int) -> bool:
+        tail = plain[stop:].lstrip(" ")
+        return any(tail.startswith(d) for d in self._distractors_plain[mark.name])
+
+    def _has_context(self, mark: Mark, plain: str) -> bool:
+        words = self._context[mark.name]
+        return not words or any(w in plain for w in words)
+
+    def _qualifier(self, plain: str, start: int, stop: int) -> str:
+        """The qualified phrase ("五常大米同款", "媲美五常大米"), or "" when there is none."""
+        tail = plain[stop:].lstrip(" ")
+        for q in self._qual_suffixes:
+            if tail.startswith(q):
+                return plain[start:stop] + q
+        head = plain[:start].rstrip(" ")
+        for q in self._qual_prefixes:
+            if head.endswith(q):
+                return q + plain[start:stop]
+        return ""
+
+    @staticmethod
+    def _distractors(mark: Mark, catalog: Catalog) -> tuple[str, ...]:
+        by_category = catalog.lexicon.distractor_suffixes.get(mark.category, ())
+        return tuple(dict.fromkeys((*mark.not_followed_by, *by_category)))
+
+
+def _automaton(keys: dict[str, list[tuple[int, str]]]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, entries in keys.items():
+        automaton.add_word(key, _Key(len(key), tuple(dict.fromkeys(entries))))
+    if not keys:
+        # An empty automaton cannot be searched; a key no text contains keeps it usable.
+        automaton.add_word(chr(CODE_BASE - 1) * 3, _Key(3, ()))
+    automaton.make_automaton()
+    return automaton
+
+
+def _units(codes: str) -> int:
+    """Syllables plus digit runs: "北京2022" folds to 3 units."""
+    units = 0
+    digit_run = False
+    for ch in codes:
+        if ch.isdigit():
+            if not digit_run:
+                units += 1
+            digit_run = True
+        else:
+            units += 1
+            digit_run = False
+    return units
+
+
+def _space_variants(english: str) -> set[str]:
+    """"bing dwen dwen" -> itself, "bingdwendwen", "bing dwendwen", ..."""
+    words = english.split()
+    if len(words) > _MAX_ENGLISH_WORDS:
+        return {english, "".join(words)}
+    variants = {words[0]}
+    for w in words[1:]:
+        variants = {v + sep + w for v in variants for sep in ("", " ")}
+    return variants
+
+
+def _place_and_product(mark: Mark, plain: Callable[[str], str]) -> tuple[str, str] | None:
+    """The two words of an alias like "长白山 人参" that spells the canonical name."""
+    for alias in mark.aliases:
+        words = plain(alias).split(" ")
+        if len(words) == 2 and "".join(words) == mark.name:
+            return words[0], words[1]
+    return None
+
+
+def _overlaps(found: Sequence[Occurrence], mark: Mark, s: int, e: int) -> bool:
+    return any(o.mark is mark and o.start < e and s < o.end for o in found)

@@ -1,0 +1,301 @@
+"""Text normalisation and the pinyin "fold" that defeats evasive spellings.
+
+Two views of every text are matched:
+
+* the *plain* view: NFKC (full-width to half-width), lower case, traditional to
+  simplified with the official OpenCC package, whitespace runs collapsed. Plain
+  matches are honest uses of a mark; traditional or full-width spellings land here.
+* the *fold* view: every character whose reading could spell a mark becomes one
+  code per pinyin syllable (homophones, visually similar and split characters fold
+  to the mark's own code), romanised words are segmented into syllables, and
+  separators, punctuation, emoji and zero-width characters are dropped. A mark found
+  in the fold view but not in the plain view was spelled evasively.
+
+Code characters come from CJK Extension G (U+30000..), which real listings do not
+use and which `re` still treats as word characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import opencc
+from pypinyin import lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
+
+from detectors.catalog_loader import EVASION_DIR
+
+CODE_BASE = 0x30000
+BLOCK = "|"  # stands for a romanised word that cannot be part of any mark
+_WS_RE = re.compile(r"[^\S\n]+")
+_NL_RE = re.compile(r" ?\n[\s]*")
+# A newline separates fields (title, description): no mark may span it.
+_TOKEN_RE = re.compile(
+    r"(?P<latin>[a-z]+)|(?P<stop>\n)|(?P<skip>[^\w\n]+|_+)|(?P<run>[^\W_a-z]+)"
+)
+# Single letters that pypinyin lists as readings but nobody types as pinyin syllables.
+_NOT_SYLLABLES = frozenset({"m", "n", "ng", "hm", "hng", "e", "o", "a"})
+_LATIN_CACHE_LIMIT = 50_000
+# Same-length replacements before folding: CJK strokes used as separators ("冰丨墩丨墩")
+# become spaces, tone-marked pinyin letters lose their tones.
+_SAME_LENGTH = str.maketrans(
+    "丨丶丿乀〡〢〣ㄧ" "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü",
+    "        " "aaaaeeeeiiiioooouuuuuuuuu",
+)
+_CJK_RANGES = ((0x3400, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF))
+
+
+def is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in _CJK_RANGES)
+
+
+def strip_tone(reading: str) -> str:
+    """"lǜ" -> "lu", "shēn" -> "shen" (ü folds to u: people type "lu" for 绿)."""
+    out = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+    return out.replace("v", "u")
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """The fold view of a text, with each code's span in the plain text."""
+
+    codes: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Plain-text span of codes[start:end+1] (an inclusive end, as Aho-Corasick reports)."""
+        return self.starts[start], self.ends[end]
+
+
+class TextFolder:
+    """Builds the plain and fold views. Tables are built once per instance."""
+
+    def __init__(self, mark_words: Iterable[str], extra_words: Iterable[str] = ()) -> None:
+        self._t2s = opencc.OpenCC("t2s")
+        marks = [self.plain(w).replace(" ", "") for w in mark_words]
+        extras = [self.plain(w).replace(" ", "") for w in extra_words]
+        readings = _all_readings()
+        self._syllables = frozenset(
+            s for rs in readings.values() for s in rs if s.isascii() and s.isalpha()
+        ) - _NOT_SYLLABLES
+        # Each character of a mark (or of a word the rules must see in the fold view,
+        # like the 果 of 人参果) keeps the reading it has inside that word.
+        own: dict[str, str] = {}
+        for word in (*marks, *extras):
+            cjk = "".join(c for c in word if is_cjk(c))
+            if not cjk:
+                continue
+            for ch, syl in zip(cjk, lazy_pinyin(cjk, errors="ignore"), strict=False):
+                own.setdefault(ch, strip_tone(syl))
+        # Other readings of mark characters (参 is also "can", 长 also "zhang") get codes
+        # too, so homophones of any reading fold to the mark (see fold_variants).
+        self._readings_of = {
+            ch: tuple(dict.fromkeys([syl, *(r for r in readings.get(ord(ch), ())
+                                           if r in self._syllables)]))
+            for ch, syl in own.items()
+        }
+        self.relevant = frozenset(r for rs in self._readings_of.values() for r in rs)
+        self._code_of = {s: chr(CODE_BASE + i) for i, s in enumerate(sorted(self.relevant))}
+        table: dict[int, str] = {}
+        # Homophones: any character one of whose readings is a relevant syllable.
+        for cp, rs in readings.items():
+            for syl in rs:
+                if syl in self.relevant:
+                    table[cp] = self._code_of[syl]
+                    break
+        mark_chars = set(own)
+        for ch, partners in _same_pinyin(EVASION_DIR / "pycorrector_same_pinyin.txt", mark_chars):
+            mine = {self._code_of[r] for r in self._readings_of[ch]}
+            for p in partners:
+                if p not in mark_chars and table.get(ord(p)) not in mine:
+                    table[ord(p)] = self._code_of[own[ch]]
+        # Visually similar characters stand for the mark character they imitate.
+        for ch, partners in _same_stroke(EVASION_DIR / "pycorrector_same_stroke.txt", mark_chars):
+            for p in partners:
+                if p not in mark_chars:
+                    table[ord(p)] = self._code_of[own[ch]]
+        for ch, syl in own.items():
+            table[ord(ch)] = self._code_of[syl]
+        self._table = table
+        splits = _split_forms(EVASION_DIR / "kfcd_chaizi_chaizi-jt.txt", mark_chars)
+        self._split = splits
+        self._split_re = (
+            re.compile("|".join(re.escape(k) for k in sorted(splits, key=len, reverse=True)))
+            if splits else None
+        )
+        self._latin_cache: dict[str, str] = {}
+
+    # -- plain view -------------------------------------------------------------------
+    def plain(self, text: str) -> str:
+        text = unicodedata.normalize("NFKC", text).lower()
+        return _NL_RE.sub("\n", _WS_RE.sub(" ", self._t2s.convert(text))).strip()
+
+    # -- fold view ----------------------------------------------------------------------
+    def fold(self, plain: str) -> Folded:
+        text, back = self._join_split_characters(plain.translate(_SAME_LENGTH))
+        codes: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for m in _TOKEN_RE.finditer(text):
+            kind = m.lastgroup
+            if kind == "skip":
+                continue
+            s, e = m.span()
+            if kind == "run":
+                codes.append(m.group().translate(self._table))
+                starts.extend(range(s, e))
+                ends.extend(range(s + 1, e + 1))
+            else:
+                word = BLOCK if kind == "stop" else self.latin_codes(m.group())
+                codes.append(word)
+                starts.extend([s] * len(word))
+                ends.extend([e] * len(word))
+        if back is not None:
+            starts = [back[i][0] for i in starts]
+            ends = [back[i - 1][1] for i in ends]
+        return Folded("".join(codes), tuple(starts), tuple(ends))
+
+    def fold_variants(self, word: str, limit: int = 32) -> list[str]:
+        """Fold views of a catalog word under every reading of its characters."""
+        variants = [""]
+        for ch in self.plain(word).replace(" ", ""):
+            readings = self._readings_of.get(ch)
+            if readings is None:
+                options = [ch.translate(self._table)]
+            else:
+                options = [self._code_of[r] for r in readings]
+            variants = [v + o for v in variants for o in options][:limit]
+        return variants
+
+    def fold_word(self, word: str) -> str:
+        """Fold view of a catalog word (no spans needed)."""
+        return self.fold(self.plain(word)).codes
+
+    def syllables_of(self, word: str) -> list[str]:
+        """Toneless pinyin of the Chinese characters of a catalog word."""
+        cjk = "".join(c for c in self.plain(word) if is_cjk(c))
+        return [strip_tone(s) for s in lazy_pinyin(cjk, errors="ignore")]
+
+    def code(self, syllable: str) -> str | None:
+        return self._code_of.get(syllable)
+
+    def latin_codes(self, word: str) -> str:
+        """Romanised word -> syllable codes; BLOCK when it is not pinyin for our syllables."""
+        cached = self._latin_cache.get(word)
+        if cached is not None:
+            return cached
+        # "v" stands for ü in typed pinyin ("lvdou"); readings fold ü to u as well.
+        syllables = self.segment_pinyin(word.replace("v", "u"))
+        if syllables is None:
+            out = BLOCK
+        else:
+            out = "".join(self._code_of.get(s, BLOCK) for s in syllables)
+            out = re.sub(r"\|+", BLOCK, out)
+        if len(self._latin_cache) >= _LATIN_CACHE_LIMIT:
+            self._latin_cache.clear()
+        self._latin_cache[word] = out
+        return out
+
+    def segment_pinyin(self, word: str) -> list[str] | None:
+        """Split "jianrenshen" into syllables, preferring syllables our marks use.
+
+        Pinyin is ambiguous ("jian" or "ji an"); the split that uses the most
+        mark syllables and the fewest others wins, so 集安 typed as "jian" folds right.
+        """
+        n = len(word)
+        best: list[tuple[int, list[str]] | None] = [None] * (n + 1)
+        best[0] = (0, [])
+        for i in range(n):
+            cur = best[i]
+            if cur is None:
+                continue
+            # A letter that belongs to no syllable ("Bing Dun DunT恤") costs more than
+            # any syllable, so it is only used when nothing else fits.
+            junk = (cur[0] - 4, cur[1] if cur[1] and cur[1][-1] == BLOCK else [*cur[1], BLOCK])
+            if best[i + 1] is None or junk[0] > best[i + 1][0]:  # type: ignore[index]
+                best[i + 1] = junk
+            for j in range(i + 1, min(n, i + 6) + 1):
+                syl = word[i:j]
+                if syl not in self._syllables:
+                    continue
+                score = cur[0] + (2 if syl in self.relevant else -1)
+                old = best[j]
+                if old is None or score > old[0]:
+                    best[j] = (score, [*cur[1], syl])
+        end = best[n]
+        if end is None or all(s == BLOCK for s in end[1]):
+            return None
+        return end[1]
+
+    def _join_split_characters(
+        self, plain: str
+    ) -> tuple[str, list[tuple[int, int]] | None]:
+        """"抚木公人参" -> "抚松人参", with a map from new positions to plain spans."""
+        if self._split_re is None or self._split_re.search(plain) is None:
+            return plain, None
+        out: list[str] = []
+        back: list[tuple[int, int]] = []
+        pos = 0
+        for m in self._split_re.finditer(plain):
+            for i in range(pos, m.start()):
+                out.append(plain[i])
+                back.append((i, i + 1))
+            out.append(self._split[m.group()])
+            back.append(m.span())
+            pos = m.end()
+        for i in range(pos, len(plain)):
+            out.append(plain[i])
+            back.append((i, i + 1))
+        return "".join(out), back
+
+
+def _all_readings() -> dict[int, tuple[str, ...]]:
+    return {
+        cp: tuple(dict.fromkeys(strip_tone(r) for r in value.split(",")))
+        for cp, value in pinyin_dict.items()
+    }
+
+
+def _same_pinyin(path: Path, chars: set[str]) -> Iterable[tuple[str, str]]:
+    """pycorrector table: char<TAB>same tone<TAB>other tones."""
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if parts and parts[0] in chars:
+                yield parts[0], "".join(parts[1:2])
+
+
+def _same_stroke(path: Path, chars: set[str]) -> Iterable[tuple[str, str]]:
+    """pycorrector table: one group of look-alike characters per line."""
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            group = [g for g in line.split() if len(g) == 1]
+            for ch in group:
+                if ch in chars:
+                    yield ch, "".join(g for g in group if g != ch)
+
+
+def _split_forms(path: Path, chars: set[str]) -> dict[str, str]:
+    """kfcd chaizi: "松<TAB>木 公" -> {"木公": "松"}; only 2-3 real components."""
+    forms: dict[str, str] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 2 or parts[0] not in chars:
+                continue
+            ch = parts[0]
+            for decomposition in parts[1:]:
+                comps = decomposition.split()
+                if not 2 <= len(comps) <= 3 or ch in comps or "一" in comps:
+                    continue
+                if all(len(c) == 1 and is_cjk(c) for c in comps):
+                    forms.setdefault("".join(comps), ch)
+    return forms

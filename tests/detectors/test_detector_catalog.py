@@ -1,0 +1,132 @@
+"""Catalog loading: embedded marks, errors naming file and field, rights holders' files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detectors import CatalogError, Detector, DetectorConfig, load_catalog
+from detectors.types import Listing, Seller
+
+REQUIRED_GI = [
+    "长白山人参",
+    "集安人参",
+    "抚松人参",
+    "梅河大米",
+    "舒兰大米",
+    "万昌大米",
+    "洮南绿豆",
+    "五常大米",
+    "双阳梅花鹿",
+    "德惠大米",
+    "集安五味子",
+    "新开河贡米",
+]
+REQUIRED_OLYMPIC = [
+    "北京2022",
+    "冬梦",
+    "飞跃",
+    "冰墩墩",
+    "雪容融",
+    "冬奥会",
+    "冬残奥会",
+    "奥林匹克五环",
+]
+
+
+def test_embedded_catalog_has_the_required_marks() -> None:
+    catalog = load_catalog()
+    names = {m.name: m for m in catalog.marks}
+    for name in REQUIRED_GI:
+        assert names[name].kind == "gi" and names[name].region, name
+    for name in REQUIRED_OLYMPIC:
+        assert names[name].kind == "olympic", name
+    licensees = {p.name for p in catalog.licensees}
+    assert {
+        "奥林匹克官方旗舰店",
+        "北京2022官方特许商品旗舰店",
+        "元隆雅图旗舰店",
+        "北京工美集团官方旗舰店",
+    } <= licensees
+    assert names["长白山人参"].price_floor.per_500g == 40.0
+
+
+RIGHTS_HOLDER_FILE = """
+[meta]
+family = "acme_association"
+
+[[mark]]
+name = "榆树大米"
+kind = "gi"
+gi_type = "地理标志证明商标"
+aliases = ["榆树 大米"]
+category = "rice"
+price_floor = { per_500g = 3.0 }
+region = [{ province = "吉林省", city = "长春市", counties = ["榆树市"] }]
+sources = ["association register"]
+"""
+
+
+def test_rights_holder_file_adds_a_mark_without_code_changes(tmp_path: Path) -> None:
+    (tmp_path / "acme.toml").write_text(RIGHTS_HOLDER_FILE, encoding="utf-8")
+    detector = Detector(load_catalog([tmp_path]), DetectorConfig())
+
+    def verdict(location: str) -> str:
+        listing = Listing(
+            id="x:1",
+            platform="jd",
+            title="榆树大米 新米",
+            price=60.0,
+            quantity="10斤",
+            seller=Seller(name="米店", location=location),
+        )
+        return detector.detect(listing).verdict
+
+    assert verdict("吉林 榆树") == "clear"
+    assert verdict("广东 广州") == "infringing"
+    assert verdict("吉林 长春 农安") == "infringing"
+
+
+BAD_FILES = [
+    ("not toml", "[[mark]\nname=", "bad.toml: not valid TOML"),
+    ("unknown field", '[[mark]]\nname="甲乙大米"\nkind="gi"\ncolour="red"\n', "colour"),
+    ("bad kind", '[[mark]]\nname="甲乙大米"\nkind="brand"\n', "kind"),
+    ("missing name", '[[mark]]\nkind="gi"\n', "name is required"),
+    ("GI without region", '[[mark]]\nname="甲乙大米"\nkind="gi"\n', "region"),
+    (
+        "bad floor",
+        '[[mark]]\nname="甲乙大米"\nkind="gi"\nprice_floor={per_500g=-1}\n'
+        'region=[{province="吉林省"}]\n',
+        "price_floor.per_500g",
+    ),
+    ("bad credit code", '[[licensee]]\nname="某店"\ncredit_code="123"\n', "credit_code"),
+    ("duplicate mark", '[[mark]]\nname="冰墩墩"\nkind="olympic"\n', "already defined"),
+    ("unknown top-level key", '[marks]\nname="x"\n', "unknown top-level key"),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_catalog_errors_name_file_and_field(
+    tmp_path: Path, case: str, text: str, message: str
+) -> None:
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError) as err:
+        load_catalog([tmp_path])
+    assert "bad.toml" in str(err.value)
+    assert message in str(err.value)
+
+
+def test_missing_extra_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="not found"):
+        load_catalog([tmp_path / "nope"])
+
+
+def test_config_rejects_unknown_keys_and_bad_values() -> None:
+    assert DetectorConfig.from_mapping({}).suspicious_threshold == 0.5
+    with pytest.raises(ValueError, match=r"detector\.threshold"):
+        DetectorConfig.from_mapping({"threshold": 0.5})
+    with pytest.raises(ValueError, match=r"detector\.weights\.nope"):
+        DetectorConfig.from_mapping({"weights": {"nope": 0.5}})
+    with pytest.raises(ValueError, match="thresholds"):
+        DetectorConfig.from_mapping({"suspicious_threshold": 0.9, "infringing_threshold": 0.8})

@@ -1,0 +1,72 @@
+"""Quantity parsing and location placement."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors import Detector, load_catalog
+from detectors.quantity import parse_quantity, price_per_500g
+from detectors.region import RegionJudge
+
+QUANTITIES = [
+    ("500g", 500.0, None),
+    ("2.5kg", 2500.0, None),
+    ("5斤", 2500.0, None),
+    ("10公斤", 10000.0, None),
+    ("3两", 150.0, None),
+    ("2.5kg*2袋", 5000.0, None),
+    ("20斤装", 10000.0, None),
+    ("半斤", 250.0, None),
+    ("1千克", 1000.0, None),
+    ("净重 250 克", 250.0, None),
+    ("1支", None, 1),
+    ("礼盒 6支装", None, 6),
+    ("", None, None),
+    ("2022新款", None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "grams", "roots"), QUANTITIES)
+def test_parse_quantity(text: str, grams: float | None, roots: int | None) -> None:
+    q = parse_quantity(text)
+    assert q.grams == grams
+    assert q.roots == roots
+
+
+def test_quantity_field_wins_over_title_and_price_per_500g() -> None:
+    q = parse_quantity("5kg", "10斤装 新米")
+    assert q.grams == 5000.0
+    assert price_per_500g(30.0, q) == pytest.approx(3.0)
+
+
+PLACES = [
+    ("五常大米", "黑龙江 哈尔滨", "in"),
+    ("五常大米", "哈尔滨", "in"),
+    ("五常大米", "黑龙江省哈尔滨市五常市", "in"),
+    ("五常大米", "黑龙江 齐齐哈尔", "out"),
+    ("五常大米", "黑龙江", "in"),
+    ("五常大米", "吉林", "out"),
+    ("长白山人参", "吉林 吉林", "in"),
+    ("梅河大米", "吉林 吉林", "out"),
+    ("集安人参", "吉林 通化", "in"),
+    ("集安人参", "吉林 通化 辉南", "out"),
+    ("长白山人参", "延边朝鲜族自治州 敦化市", "in"),
+    ("长白山人参", "吉林 长春", "out"),
+    ("抚松人参", "亳州", "out"),
+    ("抚松人参", "中国大陆", "unknown"),
+]
+
+
+@pytest.mark.parametrize(("mark", "location", "placement"), PLACES)
+def test_seller_location_placement(
+    detector: Detector, mark: str, location: str, placement: str
+) -> None:
+    catalog = load_catalog()
+    judge = RegionJudge(catalog.marks, detector._plain)
+    assert judge.place(location, catalog.mark(mark), strict=True) == placement
+
+
+def test_unplaceable_stated_origin_is_unknown_not_outside(detector: Detector) -> None:
+    catalog = load_catalog()
+    judge = RegionJudge(catalog.marks, detector._plain)
+    assert judge.place("长白山脚下", catalog.mark("集安人参"), strict=False) == "unknown"
