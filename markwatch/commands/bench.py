@@ -1,0 +1,168 @@
+"""`markwatch bench [--quick]`: every benchmark with its target and pass/fail, JSON out.
+
+Ratios are measured against their baseline in the same run. A section whose service
+is missing (Elasticsearch) or that fails reports its error instead of stopping the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markwatch.settings import Settings
+
+NAME = "bench"
+HELP = "run the benchmarks (JSON out, each figure with its target)"
+
+
+@dataclass(frozen=True)
+class Target:
+    figure: str  # dotted path into the section's result
+    op: str  # ">=" or "<="
+    value: float
+
+    def check(self, result: dict[str, Any]) -> dict[str, Any]:
+        got: Any = result
+        for key in self.figure.split("."):
+            got = got.get(key) if isinstance(got, dict) else None
+        ok = got is not None and (got >= self.value if self.op == ">=" else got <= self.value)
+        return {
+            "figure": self.figure,
+            "value": got,
+            "target": f"{self.op} {self.value}",
+            "pass": bool(ok),
+        }
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    run: Callable[[bool, Settings], dict[str, Any]]
+    targets: tuple[Target, ...]
+
+
+def _crawl(quick: bool, settings: Settings) -> dict[str, Any]:
+    from bench.bench_crawl import bench_crawl
+
+    return bench_crawl(scale=1 if quick else 4)
+
+
+def _memory(quick: bool, settings: Settings) -> dict[str, Any]:
+    from bench.bench_crawl import bench_crawl
+
+    # 100k listings in the full run (testbed scale 162 x 620); a smaller crawl in --quick.
+    scale = 8 if quick else 162
+    result = bench_crawl(scale=scale, port=8872)
+    return {
+        "listings": result["listings"],
+        "peak_rss_mb": result["pipeline_peak_rss_mb"],
+        "pages_per_s": result["pipeline_pages_per_s"],
+    }
+
+
+def _text(quick: bool, settings: Settings) -> dict[str, Any]:
+    from bench.bench_text import bench_text
+
+    return bench_text(n=5000 if quick else 20000, sizes=(10, 100) if quick else (10, 100, 1000))
+
+
+def _image(quick: bool, settings: Settings) -> dict[str, Any]:
+    from bench.bench_image import bench_image
+
+    return bench_image(quick=quick)
+
+
+def _es_url(settings: Settings) -> str:
+    return os.environ.get("MARKWATCH_ES_URL") or settings.es_urls[0]
+
+
+def _index(quick: bool, settings: Settings) -> dict[str, Any]:
+    from bench.bench_index import bench_index
+
+    return bench_index(n=5000 if quick else 50000, es_url=_es_url(settings))
+
+
+def _search(quick: bool, settings: Settings) -> dict[str, Any]:
+    from bench.bench_search import bench_search
+
+    sizes = (20_000,) if quick else (100_000, 1_000_000)
+    return bench_search(sizes=sizes, backends=("sqlite",))
+
+
+def _e2e(quick: bool, settings: Settings) -> dict[str, Any]:
+    from bench.bench_e2e import bench_e2e
+
+    return bench_e2e(samples=3 if quick else 10)
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("crawl", _crawl, (Target("ratio", ">=", 0.7),)),
+    Section("text_detection", _text, (Target("listings_per_second", ">=", 5000),)),
+    Section(
+        "image_detection",
+        _image,
+        (
+            Target("match_ms_p50", "<=", 60),
+            Target("recall", ">=", 0.9),
+        ),
+    ),
+    Section("indexing", _index, (Target("ratio", ">=", 0.8),)),
+    Section("search", _search, ()),
+    Section("end_to_end", _e2e, (Target("p95_s", "<=", 10),)),
+    Section("memory", _memory, ()),
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="small sizes, under 5 minutes")
+    parser.add_argument("--only", action="append", default=[], help="run only these sections")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    report: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "quick": args.quick,
+        "sections": {},
+    }
+    for section in SECTIONS:
+        if args.only and section.name not in args.only:
+            continue
+        print(f"bench: {section.name} …", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        try:
+            result = section.run(args.quick, settings)
+        except Exception as exc:
+            report["sections"][section.name] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        result["checks"] = [t.check(result) for t in section.targets]
+        result["seconds"] = round(time.monotonic() - started, 1)
+        report["sections"][section.name] = result
+    _add_search_target(report, args.quick)
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    checks = [c for s in report["sections"].values() for c in s.get("checks", [])]
+    return 0 if all(c["pass"] for c in checks) else 1
+
+
+def _add_search_target(report: dict[str, Any], quick: bool) -> None:
+    """p95 <= 200 ms applies at 1M listings; --quick checks it at its own size."""
+    search = report["sections"].get("search")
+    if not search or "error" in search:
+        return
+    largest = max(
+        (k for k in search if k.startswith("sqlite_")),
+        key=lambda k: int(k.split("_")[1]),
+        default=None,
+    )
+    if largest:
+        search["checks"] = [Target(f"{largest}.p95_ms", "<=", 200).check(search)]
