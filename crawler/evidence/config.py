@@ -1,0 +1,55 @@
+"""Evidence settings: parsed once from the `[evidence]` table or the Scrapy settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+DIR_SETTING = "MARKWATCH_EVIDENCE_DIR"  # set = evidence capture on
+
+
+@dataclass(frozen=True)
+class EvidenceConfig:
+    images: bool = True  # download and keep the listing's images
+    screenshots: bool = True  # full-page screenshots (Chromium) in a batch after the crawl
+    max_images: int = 8  # per listing
+    buffer_size: int = 256  # raw responses kept while their items reach the pipeline
+    screenshot_timeout_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.max_images < 0 or self.buffer_size < 1 or self.screenshot_timeout_s <= 0:
+            raise ValueError(f"invalid evidence settings: {self}")
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any]) -> EvidenceConfig:
+        unknown = set(table) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown [evidence] keys: {sorted(unknown)}")
+        return cls(**dict(table))
+
+    @classmethod
+    def from_scrapy(cls, settings: BaseSettings) -> EvidenceConfig:
+        return cls(
+            images=settings.getbool("MARKWATCH_EVIDENCE_IMAGES", cls.images),
+            screenshots=settings.getbool("MARKWATCH_EVIDENCE_SCREENSHOTS", cls.screenshots),
+            max_images=settings.getint("MARKWATCH_EVIDENCE_MAX_IMAGES", cls.max_images),
+            buffer_size=settings.getint("MARKWATCH_EVIDENCE_BUFFER", cls.buffer_size),
+            screenshot_timeout_s=settings.getfloat(
+                "MARKWATCH_EVIDENCE_SCREENSHOT_TIMEOUT", cls.screenshot_timeout_s
+            ),
+        )
+
+    def scrapy_settings(self, evidence_dir: Path) -> dict[str, Any]:
+        """What a crawl needs to capture evidence into `evidence_dir` with this config."""
+        return {
+            DIR_SETTING: str(evidence_dir),
+            "MARKWATCH_EVIDENCE_IMAGES": self.images,
+            "MARKWATCH_EVIDENCE_SCREENSHOTS": self.screenshots,
+            "MARKWATCH_EVIDENCE_MAX_IMAGES": self.max_images,
+            "MARKWATCH_EVIDENCE_BUFFER": self.buffer_size,
+            "MARKWATCH_EVIDENCE_SCREENSHOT_TIMEOUT": self.screenshot_timeout_s,
+        }

@@ -1,0 +1,172 @@
+"""Item pipeline: WARC + images (+ a screenshot batch at the end) for non-clear listings.
+
+Raw responses are only available while they are being downloaded, but only the listings
+the detector flags need evidence. So the pipeline listens to `response_downloaded` (the
+bytes as the download handler got them, before any middleware) and keeps the most recent
+HTML responses in a small bounded buffer keyed by URL; when a flagged item arrives (after
+DetectPipeline, so `item["finding"]` is there) it takes its page from the buffer, fetches
+the images through the engine and writes everything to the evidence store. Clear listings
+cost a dictionary insert and an eviction.
+
+Switched on by MARKWATCH_EVIDENCE_DIR; runs between detect (300) and alert (700), and adds
+`item["evidence"]` (kind, path, sha256, entry_hash per file) for the alert stage to link.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+
+from crawler.evidence.config import DIR_SETTING, EvidenceConfig
+from crawler.evidence.log import LogEntry
+from crawler.evidence.screenshots import ScreenshotTarget, take_screenshots
+from crawler.evidence.store import EvidenceStore
+from crawler.evidence.warc import CapturedExchange, build_warc
+
+logger = logging.getLogger(__name__)
+_MAX_BUFFERED_BODY = 4 * 1024 * 1024
+
+
+class RawResponseBuffer:
+    """The last N HTML exchanges by URL; the oldest is dropped first."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, CapturedExchange] = OrderedDict()
+        self.evicted = 0
+
+    def put(self, exchange: CapturedExchange) -> None:
+        self._items[exchange.url] = exchange
+        self._items.move_to_end(exchange.url)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+            self.evicted += 1
+
+    def take(self, url: str) -> CapturedExchange | None:
+        return self._items.pop(url, None)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def exchange_of(response: Response, request: Request) -> CapturedExchange:
+    return CapturedExchange(
+        url=response.url,
+        method=request.method,
+        request_headers=_pairs(request.headers),
+        status=response.status,
+        response_headers=_pairs(response.headers),
+        body=response.body,
+        protocol=str(response.protocol or "HTTP/1.1").upper(),
+    )
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    out = []
+    for key, values in headers.items():
+        for value in values:
+            out.append((key.decode("latin-1"), value.decode("latin-1")))
+    return out
+
+
+def entry_ref(entry: LogEntry) -> dict[str, str]:
+    return {"kind": entry.kind, "path": entry.path, "sha256": entry.sha256,
+            "entry_hash": entry.entry_hash}
+
+
+class EvidencePipeline:
+    def __init__(self, crawler: Crawler, store: EvidenceStore, config: EvidenceConfig) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.config = config
+        self.buffer = RawResponseBuffer(config.buffer_size)
+        self.screenshot_targets: list[ScreenshotTarget] = []
+        crawler.signals.connect(self._on_downloaded, signal=signals.response_downloaded)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EvidencePipeline:
+        root = crawler.settings.get(DIR_SETTING)
+        if not root:
+            raise NotConfigured(f"{DIR_SETTING} not set: no evidence capture")
+        return cls(crawler, EvidenceStore(Path(root)), EvidenceConfig.from_scrapy(crawler.settings))
+
+    def _on_downloaded(self, response: Response, request: Request) -> None:
+        content_type = (response.headers.get(b"Content-Type") or b"").lower()
+        if b"html" in content_type and len(response.body) <= _MAX_BUFFERED_BODY:
+            self.buffer.put(exchange_of(response, request))
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        finding = item.get("finding") or {}
+        if finding.get("verdict", "clear") == "clear":
+            return item
+        listing_id = str(item["id"])
+        url = str(item.get("url", ""))
+        exchanges: list[CapturedExchange] = []
+        page = self.buffer.take(url)
+        stats = self.crawler.stats
+        if page is None:
+            logger.warning("evidence: raw response of %s no longer buffered", url)
+            if stats:
+                stats.inc_value("evidence/raw_missing")
+        else:
+            exchanges.append(page)
+        refs: list[dict[str, str]] = []
+        if self.config.images:
+            for image_url in list(item.get("images") or [])[: self.config.max_images]:
+                fetched = await self._fetch(str(image_url))
+                if fetched is None:
+                    continue
+                exchanges.append(fetched)
+                suffix = _suffix(fetched)
+                refs.append(entry_ref(self.store.add(listing_id, "image", fetched.body, suffix)))
+        if exchanges:
+            warc = self.store.add(listing_id, "warc", build_warc(exchanges), ".warc")
+            refs.insert(0, entry_ref(warc))
+        if self.config.screenshots and url:
+            self.screenshot_targets.append(ScreenshotTarget(listing_id, url))
+        if stats:
+            stats.inc_value("evidence/listings")
+            stats.inc_value("evidence/files", len(refs))
+        item["evidence"] = refs
+        return item
+
+    async def _fetch(self, url: str) -> CapturedExchange | None:
+        if not url.startswith(("http://", "https://")):
+            return None
+        engine = self.crawler.engine
+        if engine is None:
+            return None
+        request = Request(url, dont_filter=True, meta={"markwatch_evidence": True})
+        try:
+            response = await engine.download_async(request)
+        except (IgnoreRequest, Exception) as exc:
+            # Any download failure (DNS, timeout, refused, guard) loses one image, not the item.
+            logger.warning("evidence: image %s not fetched: %s", url, exc)
+            return None
+        if response.status != 200:
+            return None
+        return exchange_of(response, request)
+
+    async def close_spider(self) -> None:
+        if not self.screenshot_targets:
+            return
+        result = await take_screenshots(self.store, self.screenshot_targets,
+                                        self.config.screenshot_timeout_s)
+        if self.crawler.stats:
+            self.crawler.stats.set_value("evidence/screenshots", result.taken)
+            self.crawler.stats.set_value("evidence/screenshots_failed", len(result.failed))
+
+
+def _suffix(exchange: CapturedExchange) -> str:
+    headers = {k.lower(): v for k, v in exchange.response_headers}
+    content_type = headers.get("content-type", "").split(";")[0].strip()
+    guessed = mimetypes.guess_extension(content_type) if content_type else None
+    return guessed or Path(exchange.url.split("?")[0]).suffix or ".bin"

@@ -1,0 +1,464 @@
+"""Crawl schedules: cron expressions per spider and keyword set, with jitter.
+
+Config (TOML):
+
+    [schedule]
+    poll_s = 5
+    [[schedule.jobs]]
+    name = "taobao-ginseng"
+    spider = "taobao"
+    cron = "0 */6 * * *"          # croniter syntax, evaluated in UTC
+    keywords = ["长白山人参", "集安人参"]   # one crawl per keyword, in order; [] = one crawl
+    jitter_s = 300                # each fire is delayed by a stable random 0..300 s
+    missed = "once"               # or "skip"
+    args = { base_url = "http://127.0.0.1:8800" }
+    settings = { CONCURRENT_REQUESTS = "8" }
+
+Guarantees:
+- one job never runs twice at once: each job holds an exclusive `flock` on
+  DATA_DIR/schedule/locks/<job>.lock while it runs; the crawl subprocesses inherit the
+  descriptor, so the lock stays held even if the scheduler itself dies mid-run and a second
+  scheduler (or a restarted one) sees the job as running. A fire that finds its job still
+  running is recorded as `skipped_overlap`.
+- missed runs (the scheduler was down at fire times), per job:
+  `once` (default): run once on catch-up, however many fires were missed; the rest are
+  recorded as `skipped_missed`. `skip`: run nothing on catch-up; wait for the next fire.
+- history: every crawl (start, end, pages, items, errors, alerts, health) in
+  DATA_DIR/schedule/history.sqlite3; `markwatch schedule --history` shows it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from croniter import croniter
+
+logger = logging.getLogger(__name__)
+
+MissedPolicy = Literal["once", "skip"]
+
+
+class ScheduleError(ValueError):
+    """Bad schedule configuration; the message names the job and the key."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    spider: str
+    cron: str
+    keywords: tuple[str, ...] = ()
+    jitter_s: int = 0
+    missed: MissedPolicy = "once"
+    args: Mapping[str, str] = field(default_factory=dict)
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.name or any(c in self.name for c in "/\\ "):
+            raise ScheduleError(f"job name {self.name!r} must be non-empty, no spaces/slashes")
+        if not croniter.is_valid(self.cron):
+            raise ScheduleError(f"job {self.name}: invalid cron expression {self.cron!r}")
+        if self.missed not in ("once", "skip"):
+            raise ScheduleError(f"job {self.name}: missed must be 'once' or 'skip'")
+        if self.jitter_s < 0:
+            raise ScheduleError(f"job {self.name}: jitter_s must be >= 0")
+
+    def crawls(self) -> list[dict[str, str]]:
+        """Spider arguments of each crawl in one run of the job."""
+        if not self.keywords:
+            return [dict(self.args)]
+        return [{**self.args, "q": kw} for kw in self.keywords]
+
+    def jitter(self, fire: datetime) -> timedelta:
+        # Stable per (job, fire time): restarts do not re-roll it, tests can predict it.
+        seed = f"{self.name}@{fire.isoformat()}"
+        return timedelta(seconds=random.Random(seed).uniform(0, self.jitter_s))
+
+    def fires_between(self, after: datetime, until: datetime) -> list[datetime]:
+        """Cron fire times in (after, until]."""
+        it = croniter(self.cron, after)
+        out: list[datetime] = []
+        while True:
+            nxt = it.get_next(datetime)
+            if nxt > until:
+                return out
+            out.append(nxt)
+
+    def next_fire(self, after: datetime) -> datetime:
+        return croniter(self.cron, after).get_next(datetime)
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    jobs: tuple[JobSpec, ...] = ()
+    poll_s: float = 5.0
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any]) -> ScheduleConfig:
+        jobs = []
+        for raw in table.get("jobs", []) or []:
+            if not isinstance(raw, Mapping):
+                raise ScheduleError("[[schedule.jobs]] entries must be tables")
+            try:
+                jobs.append(JobSpec(
+                    name=str(raw["name"]), spider=str(raw["spider"]), cron=str(raw["cron"]),
+                    keywords=tuple(str(k) for k in raw.get("keywords", [])),
+                    jitter_s=int(raw.get("jitter_s", 0)),
+                    missed=raw.get("missed", "once"),
+                    args={str(k): str(v) for k, v in dict(raw.get("args", {})).items()},
+                    settings={str(k): str(v) for k, v in dict(raw.get("settings", {})).items()},
+                ))
+            except KeyError as exc:
+                raise ScheduleError(f"schedule job {raw.get('name', '?')}: missing {exc}") from None
+        names = [j.name for j in jobs]
+        if len(set(names)) != len(names):
+            raise ScheduleError(f"duplicate schedule job names: {names}")
+        return cls(jobs=tuple(jobs), poll_s=float(table.get("poll_s", cls.poll_s)))
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+# -- history -----------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS job_state (job TEXT PRIMARY KEY, next_fire TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job TEXT NOT NULL, spider TEXT NOT NULL, args TEXT NOT NULL,
+    scheduled_for TEXT NOT NULL, started_at TEXT, ended_at TEXT,
+    status TEXT NOT NULL,       -- running | ok | failed | skipped_overlap | skipped_missed
+    exit_code INTEGER, pages INTEGER, items INTEGER, errors INTEGER, alerts INTEGER,
+    health TEXT, operator_alert TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_job ON runs (job, id);
+"""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    job: str
+    spider: str
+    args: dict[str, str]
+    scheduled_for: str
+    started_at: str | None
+    ended_at: str | None
+    status: str
+    exit_code: int | None
+    pages: int | None
+    items: int | None
+    errors: int | None
+    alerts: int | None
+    operator_alert: str | None
+
+
+class CrawlHistory:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def next_fire(self, job: str) -> datetime | None:
+        row = self._db.execute("SELECT next_fire FROM job_state WHERE job=?", (job,)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def set_next_fire(self, job: str, when: datetime) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT INTO job_state VALUES (?, ?) ON CONFLICT(job) "
+                             "DO UPDATE SET next_fire=excluded.next_fire", (job, when.isoformat()))
+
+    def add(self, job: JobSpec, args: Mapping[str, str], scheduled_for: datetime, status: str,
+            started_at: datetime | None = None) -> int:
+        with self._lock, self._db:
+            cur = self._db.execute(
+                "INSERT INTO runs (job, spider, args, scheduled_for, started_at, status) "
+                "VALUES (?,?,?,?,?,?)",
+                (job.name, job.spider, json.dumps(dict(args), ensure_ascii=False),
+                 scheduled_for.isoformat(), started_at.isoformat() if started_at else None,
+                 status))
+            return int(cur.lastrowid or 0)
+
+    def finish(self, run_id: int, ended_at: datetime, outcome: CrawlOutcome) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE runs SET ended_at=?, status=?, exit_code=?, pages=?, items=?, errors=?, "
+                "alerts=?, health=?, operator_alert=? WHERE id=?",
+                (ended_at.isoformat(), "ok" if outcome.exit_code == 0 else "failed",
+                 outcome.exit_code, outcome.pages, outcome.items, outcome.errors, outcome.alerts,
+                 json.dumps(outcome.health, ensure_ascii=False) if outcome.health else None,
+                 outcome.operator_alert, run_id))
+
+    def previous_items(self, job: str, args: Mapping[str, str], limit: int = 5) -> list[int]:
+        rows = self._db.execute(
+            "SELECT items FROM runs WHERE job=? AND args=? AND status='ok' AND items IS NOT NULL "
+            "ORDER BY id DESC LIMIT ?",
+            (job, json.dumps(dict(args), ensure_ascii=False), limit)).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def recent(self, limit: int = 50, job: str | None = None) -> list[RunRecord]:
+        sql = ("SELECT id, job, spider, args, scheduled_for, started_at, ended_at, status, "
+               "exit_code, pages, items, errors, alerts, operator_alert FROM runs")
+        params: tuple[Any, ...] = ()
+        if job:
+            sql += " WHERE job=?"
+            params = (job,)
+        rows = self._db.execute(sql + " ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
+        return [RunRecord(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+# -- locks and runners -------------------------------------------------------------
+
+
+class JobLock:
+    """An exclusive, non-blocking flock; the kernel drops it when every holder is gone."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self.fd = fd
+        return True
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # children still holding the descriptor keep the lock
+            self.fd = None
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    exit_code: int
+    pages: int | None = None
+    items: int | None = None
+    errors: int | None = None
+    alerts: int | None = None
+    health: dict[str, Any] | None = None
+    operator_alert: str | None = None
+
+
+class RunningCrawl(Protocol):
+    def poll(self) -> CrawlOutcome | None: ...
+
+
+class CrawlRunner(Protocol):
+    def start(self, job: JobSpec, args: Mapping[str, str], run_id: int,
+              baseline: Sequence[int], lock_fd: int | None) -> RunningCrawl: ...
+
+
+class SubprocessCrawl:
+    def __init__(self, process: subprocess.Popen[bytes], report: Path, log: Path) -> None:
+        self.process = process
+        self.report = report
+        self.log = log
+
+    def poll(self) -> CrawlOutcome | None:
+        code = self.process.poll()
+        if code is None:
+            return None
+        summary = _last_json_line(self.log)
+        report: dict[str, Any] = {}
+        if self.report.is_file():
+            report = json.loads(self.report.read_text(encoding="utf-8"))
+        alert = report.get("operator_alert")
+        return CrawlOutcome(
+            exit_code=code,
+            pages=report.get("pages"),
+            items=report.get("items", summary.get("listings")),
+            errors=report.get("errors", summary.get("errors")),
+            alerts=summary.get("alerts"),
+            health=report.get("health"),
+            operator_alert=alert["message"] if alert else None,
+        )
+
+
+class SubprocessRunner:
+    """Each crawl is `markwatch crawl SPIDER ...` in its own process (a fresh reactor)."""
+
+    def __init__(self, run_dir: Path, extra_settings: Mapping[str, str] | None = None,
+                 env: Mapping[str, str] | None = None) -> None:
+        self.run_dir = run_dir
+        self.extra_settings = dict(extra_settings or {})
+        self.env = dict(env) if env is not None else None
+
+    def start(self, job: JobSpec, args: Mapping[str, str], run_id: int,
+              baseline: Sequence[int], lock_fd: int | None) -> SubprocessCrawl:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        report = self.run_dir / f"run-{run_id}.json"
+        log = self.run_dir / f"run-{run_id}.log"
+        settings = {**self.extra_settings, **job.settings,
+                    "MARKWATCH_RUN_REPORT": str(report),
+                    "MARKWATCH_HEALTH_BASELINE": ",".join(str(n) for n in baseline)}
+        cmd = [sys.executable, "-m", "markwatch.cli", "crawl", job.spider]
+        for key, value in args.items():
+            cmd += ["-a", f"{key}={value}"]
+        for key, value in settings.items():
+            cmd += ["-s", f"{key}={value}"]
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, env=self.env,
+                pass_fds=(lock_fd,) if lock_fd is not None else (),
+            )
+        return SubprocessCrawl(process, report, log)
+
+
+def _last_json_line(path: Path) -> dict[str, Any]:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return {}
+    for line in reversed(lines):
+        if line.startswith("{"):
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                return data
+    return {}
+
+
+# -- the scheduler -------------------------------------------------------------------
+
+
+@dataclass
+class _ActiveJob:
+    job: JobSpec
+    lock: JobLock
+    scheduled_for: datetime
+    pending: list[dict[str, str]]
+    current: RunningCrawl | None = None
+    run_id: int = 0
+
+
+class Scheduler:
+    def __init__(self, config: ScheduleConfig, history: CrawlHistory, runner: CrawlRunner,
+                 lock_dir: Path, clock: Clock | None = None,
+                 on_operator_alert: Callable[[str, str], None] | None = None) -> None:
+        self.config = config
+        self.history = history
+        self.runner = runner
+        self.lock_dir = lock_dir
+        self.clock = clock or SystemClock()
+        self.on_operator_alert = on_operator_alert
+        self.active: dict[str, _ActiveJob] = {}
+
+    def tick(self) -> list[str]:
+        """Advance running jobs, then start every job that is due. Returns started job names."""
+        self._advance()
+        now = self.clock.now()
+        started = []
+        for job in self.config.jobs:
+            fire = self._due_fire(job, now)
+            if fire is not None and self._start(job, fire, now):
+                started.append(job.name)
+        return started
+
+    def running(self) -> list[str]:
+        return sorted(self.active)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.tick()
+            stop.wait(self.config.poll_s)
+        self.wait_idle(stop=None)
+
+    def wait_idle(self, stop: threading.Event | None, poll_s: float = 0.5) -> None:
+        """Let running jobs finish (the scheduler's own exit must not orphan a history row)."""
+        waiter = stop or threading.Event()
+        while self.active:
+            self._advance()
+            if self.active:
+                waiter.wait(poll_s)
+
+    def _due_fire(self, job: JobSpec, now: datetime) -> datetime | None:
+        next_fire = self.history.next_fire(job.name)
+        if next_fire is None:
+            # A new job starts counting from now: no catch-up for times before it existed.
+            self.history.set_next_fire(job.name, job.next_fire(now))
+            return None
+        if now < next_fire + job.jitter(next_fire):
+            return None
+        fires = [next_fire, *job.fires_between(next_fire, now)]
+        self.history.set_next_fire(job.name, job.next_fire(now))
+        missed, latest = fires[:-1], fires[-1]
+        late = now - latest > timedelta(seconds=job.jitter_s + 2 * self.config.poll_s + 60)
+        for fire in missed:
+            self.history.add(job, {}, fire, "skipped_missed")
+        if late and job.missed == "skip":
+            self.history.add(job, {}, latest, "skipped_missed")
+            return None
+        if missed:
+            logger.warning("job %s: %d missed runs skipped, running once now",
+                           job.name, len(missed))
+        return latest
+
+    def _start(self, job: JobSpec, fire: datetime, now: datetime) -> bool:
+        lock = JobLock(self.lock_dir / f"{job.name}.lock")
+        if job.name in self.active or not lock.acquire():
+            logger.warning("job %s is still running: this fire (%s) is skipped", job.name, fire)
+            self.history.add(job, {}, fire, "skipped_overlap", started_at=now)
+            return False
+        self.active[job.name] = _ActiveJob(job, lock, fire, job.crawls())
+        self._advance_one(self.active[job.name])
+        return True
+
+    def _advance(self) -> None:
+        for name in list(self.active):
+            self._advance_one(self.active[name])
+
+    def _advance_one(self, active: _ActiveJob) -> None:
+        while True:
+            if active.current is not None:
+                outcome = active.current.poll()
+                if outcome is None:
+                    return
+                self.history.finish(active.run_id, self.clock.now(), outcome)
+                if outcome.operator_alert:
+                    logger.error("crawl health alert, job %s: %s", active.job.name,
+                                 outcome.operator_alert)
+                    if self.on_operator_alert:
+                        self.on_operator_alert(active.job.name, outcome.operator_alert)
+                active.current = None
+            if not active.pending:
+                active.lock.release()
+                del self.active[active.job.name]
+                return
+            args = active.pending.pop(0)
+            baseline = self.history.previous_items(active.job.name, args)
+            active.run_id = self.history.add(active.job, args, active.scheduled_for, "running",
+                                             started_at=self.clock.now())
+            active.current = self.runner.start(active.job, args, active.run_id, baseline,
+                                               active.lock.fd)
