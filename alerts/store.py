@@ -1,203 +1,518 @@
-"""The alert store of record (SQLite) with a transactional delivery outbox.
+"""The store of record for alerts, sellers, watchlists, users and the delivery outbox.
 
-An alert is one (listing, mark) pair: re-crawls update it, never duplicate it.
-Creating an alert and queueing its messages happen in one transaction, so a
-crash can neither lose a notification nor queue it twice.
+SQLite by default, PostgreSQL (or any URL SQLAlchemy and our migrations support) through
+`MARKWATCH_DB_URL`. An alert is one (listing, mark) pair: re-crawls update it (last seen,
+price, verdict, reappearance), never duplicate it. Recording an alert and queueing its
+messages happen in one transaction, so a crash can neither lose a notification nor queue
+it twice; every change to an alert is written to its audit trail in the same transaction.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from alerts.models import Alert, AlertChange, OutboxMessage
-from detectors.types import Finding, Listing
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS alerts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    listing_id TEXT NOT NULL,
-    mark TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    verdict TEXT NOT NULL,
-    score REAL NOT NULL,
-    status TEXT NOT NULL DEFAULT 'new',
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    listing TEXT NOT NULL,
-    reasons TEXT NOT NULL,
-    UNIQUE (listing_id, mark)
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    alert_id INTEGER NOT NULL REFERENCES alerts(id),
-    channel TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    payload TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
-    last_error TEXT,
-    sent_at TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
-"""
+from alerts import lifecycle
+from alerts import watchlists as wl
+from alerts.config import AlertsConfig
+from alerts.db import insert_if_absent, insert_ignoring_duplicates, open_engine
+from alerts.lifecycle import Transition
+from alerts.models import (
+    Alert,
+    AlertChange,
+    AuditEntry,
+    OutboxMessage,
+    RepeatInfringer,
+    SellerProfile,
+    User,
+)
+from alerts.outbox_store import OutboxStore
+from alerts.schema import alert_events, alerts, digest_items, outbox, sellers, users, watchlists
+from alerts.timeutil import iso, to_db, utcnow
+from detectors.types import Finding, Listing, Seller
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+CRAWLER = "system:crawler"
 
 
 class AlertStore:
-    def __init__(self, path: Path | str, channel_names: Sequence[str] = ()) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
-        self.channel_names = tuple(channel_names)
+    def __init__(
+        self,
+        target: Path | str,
+        channel_names: Sequence[str] = (),
+        *,
+        config: AlertsConfig | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        """Open (and migrate) the store at a SQLite path or a database URL.
 
-    def record(self, listing: Listing, finding: Finding) -> list[AlertChange]:
-        """Create or refresh the alerts for a finding; queue messages for new ones."""
+        `channel_names` receive every alert (the staff-wide webhooks of the settings);
+        watchlists from `config` are saved into the store, next to any made in the console.
+        """
+        self.config = config or AlertsConfig()
+        self.engine = engine or open_engine(target)
+        self.channel_names = tuple(channel_names)
+        self.outbox = OutboxStore(self.engine)
+        for watchlist in self.config.watchlists:
+            self.save_watchlist(watchlist)
+
+    # -- alerts ----------------------------------------------------------------------
+    def record(
+        self, listing: Listing, finding: Finding, *, at: datetime | None = None,
+        actor: str = CRAWLER,
+    ) -> list[AlertChange]:
+        """Create or refresh the alerts for a finding; queue messages for those who want them."""
         if finding.verdict == "clear":
             return []
-        now = _now().isoformat()
+        hits = [hit for hit in finding.marks if hit.reasons]
+        if not hits:
+            return []
+        now = to_db(at) if at else utcnow()
+        listing_dict = listing.to_dict()
         changes: list[AlertChange] = []
-        listing_json = json.dumps(listing.to_dict(), ensure_ascii=False)
-        with self._db:
-            for hit in finding.marks:
-                if not hit.reasons:
-                    continue
+        with self.engine.begin() as conn:
+            seller_id = self._upsert_seller(conn, listing, now)
+            repeat = seller_id is not None and self._is_repeat(conn, seller_id, now)
+            routes = self._watchlist_rows(conn, active_only=True)
+            for hit in hits:
                 reasons = [r.to_dict() for r in hit.reasons]
-                row = self._db.execute(
-                    "SELECT id FROM alerts WHERE listing_id=? AND mark=?", (listing.id, hit.mark)
-                ).fetchone()
-                if row:
-                    self._db.execute(
-                        "UPDATE alerts SET verdict=?, score=?, last_seen=?, listing=?, reasons=? "
-                        "WHERE id=?",
-                        (finding.verdict, hit.score, now, listing_json,
-                         json.dumps(reasons, ensure_ascii=False), row[0]),
-                    )
-                    changes.append(AlertChange(self._get(row[0]), created=False))
-                    continue
-                cursor = self._db.execute(
-                    "INSERT INTO alerts (listing_id, mark, kind, verdict, score, first_seen, "
-                    "last_seen, listing, reasons) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (listing.id, hit.mark, hit.kind, finding.verdict, hit.score, now, now,
-                     listing_json, json.dumps(reasons, ensure_ascii=False)),
-                )
-                alert = self._get(int(cursor.lastrowid or 0))
-                for channel in self.channel_names:
-                    self._queue(alert, channel, now)
-                changes.append(AlertChange(alert, created=True))
+                created = insert_if_absent(
+                    conn, alerts,
+                    listing_id=listing.id, mark=hit.mark, kind=hit.kind,
+                    verdict=finding.verdict, score=hit.score, status="new",
+                    platform=listing.platform, seller_id=seller_id, price=listing.price,
+                    gone=False, repeat_infringer=repeat, first_seen=now, last_seen=now,
+                    updated_at=now, listing=listing_dict, reasons=reasons,
+                ) is not None
+                row = _alert_row(conn, listing.id, hit.mark)
+                if created:
+                    self._audit(conn, row["id"], actor, "created", None, "new", now,
+                                {"verdict": finding.verdict, "score": round(hit.score, 4),
+                                 "repeat_infringer": repeat})
+                    what: tuple[str, ...] = ()
+                else:
+                    what = self._refresh(conn, row, listing, finding.verdict, hit.score,
+                                         reasons, seller_id, actor, now)
+                alert = _alert(_alert_by_id(conn, row["id"]))
+                if alert.status in lifecycle.NOTIFIABLE_STATUSES:
+                    self._route(conn, alert, routes, now)
+                changes.append(AlertChange(alert, created=bool(created), changes=what))
         return changes
 
-    def _queue(self, alert: Alert, channel: str, now: str) -> None:
-        key = f"markwatch-alert-{alert.id}-{channel}"
-        self._db.execute(
-            "INSERT OR IGNORE INTO outbox (alert_id, channel, idempotency_key, payload, "
-            "next_attempt_at) VALUES (?,?,?,?,?)",
-            (alert.id, channel, key, json.dumps(alert_payload(alert, key), ensure_ascii=False),
-             now),
-        )
+    def _refresh(
+        self, conn: Connection, row: Any, listing: Listing, verdict: str, score: float,
+        reasons: list[dict[str, str]], seller_id: int | None, actor: str, now: datetime,
+    ) -> tuple[str, ...]:
+        values: dict[str, Any] = {
+            "last_seen": now, "verdict": verdict, "score": score, "reasons": reasons,
+            "listing": listing.to_dict(), "seller_id": seller_id or row["seller_id"],
+            "gone": False,
+        }
+        what: list[str] = []
+        if listing.price is not None and listing.price != row["price"]:
+            values.update(price=listing.price, previous_price=row["price"], updated_at=now)
+            self._audit(conn, row["id"], actor, "price_changed", None, None, now,
+                        {"from": row["price"], "to": listing.price})
+            what.append("price")
+        if verdict != row["verdict"]:
+            values["updated_at"] = now
+            self._audit(conn, row["id"], actor, "verdict_changed", None, None, now,
+                        {"from": row["verdict"], "to": verdict})
+            what.append("verdict")
+        if row["gone"]:
+            values["updated_at"] = now
+            self._audit(conn, row["id"], actor, "reappeared", None, None, now, {})
+            what.append("reappeared")
+        conn.execute(alerts.update().where(alerts.c.id == row["id"]).values(**values))
+        return tuple(what)
 
-    def _get(self, alert_id: int) -> Alert:
-        row = self._db.execute(
-            "SELECT id, listing_id, mark, kind, verdict, score, status, first_seen, last_seen, "
-            "listing, reasons FROM alerts WHERE id=?",
-            (alert_id,),
-        ).fetchone()
-        return _alert(row)
+    def listing_gone(
+        self, listing_id: str, *, at: datetime | None = None, actor: str = CRAWLER
+    ) -> list[Alert]:
+        """A re-crawl found the listing removed: its alerts say so (and stay for the record)."""
+        now = to_db(at) if at else utcnow()
+        with self.engine.begin() as conn:
+            ids = list(conn.execute(
+                sa.select(alerts.c.id).where(alerts.c.listing_id == listing_id,
+                                             alerts.c.gone == sa.false())
+            ).scalars())
+            for alert_id in ids:
+                conn.execute(alerts.update().where(alerts.c.id == alert_id)
+                             .values(gone=True, updated_at=now))
+                self._audit(conn, alert_id, actor, "gone", None, None, now, {})
+            return [_alert(_alert_by_id(conn, i)) for i in ids]
 
-    def alerts(self) -> list[Alert]:
-        rows = self._db.execute(
-            "SELECT id, listing_id, mark, kind, verdict, score, status, first_seen, last_seen, "
-            "listing, reasons FROM alerts ORDER BY id"
-        ).fetchall()
-        return [_alert(r) for r in rows]
+    def transition(
+        self, alert_id: int, change: Transition, *, actor: str, at: datetime | None = None
+    ) -> Alert:
+        """Move an alert through its lifecycle (see `alerts.lifecycle`), audited."""
+        if not actor.strip():
+            raise lifecycle.TransitionError("a status change needs the name of who made it")
+        now = to_db(at) if at else utcnow()
+        with self.engine.begin() as conn:
+            row = _alert_by_id(conn, alert_id)
+            lifecycle.check(row["status"], change)
+            values: dict[str, Any] = {"status": change.to_status, "updated_at": now}
+            detail: dict[str, Any] = {}
+            if change.to_status == "confirmed":
+                values["confirmed_at"] = now
+            elif change.to_status == "dismissed":
+                values.update(confirmed_at=None, dismissed_reason=change.reason)
+                detail["reason"] = change.reason
+            elif change.to_status == "referred":
+                values.update(case_number=change.case_number, agency=change.agency)
+                detail.update(case_number=change.case_number, agency=change.agency)
+            if change.reason and "reason" not in detail:
+                detail["note"] = change.reason
+            conn.execute(alerts.update().where(alerts.c.id == alert_id).values(**values))
+            self._audit(conn, alert_id, actor, "status", row["status"], change.to_status, now,
+                        detail)
+            return _alert(_alert_by_id(conn, alert_id))
+
+    def get(self, alert_id: int) -> Alert:
+        with self.engine.connect() as conn:
+            return _alert(_alert_by_id(conn, alert_id))
+
+    def alerts(self, status: str | None = None) -> list[Alert]:
+        query = sa.select(alerts).order_by(alerts.c.id)
+        if status:
+            query = query.where(alerts.c.status == status)
+        with self.engine.connect() as conn:
+            return [_alert(r) for r in conn.execute(query).mappings()]
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM alerts").fetchone()[0])
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(alerts)).scalar() or 0)
 
-    # -- outbox --------------------------------------------------------------
-    def due_messages(self, limit: int = 100, now: datetime | None = None) -> list[OutboxMessage]:
-        at = (now or _now()).isoformat()
-        rows = self._db.execute(
-            "SELECT id, alert_id, channel, idempotency_key, payload, attempts FROM outbox "
-            "WHERE state='pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            (at, limit),
-        ).fetchall()
-        return [OutboxMessage(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+    def audit_trail(self, alert_id: int) -> list[AuditEntry]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(alert_events).where(alert_events.c.alert_id == alert_id)
+                .order_by(alert_events.c.id)
+            ).mappings()
+            return [
+                AuditEntry(r["alert_id"], iso(r["at"]), r["actor"], r["action"],
+                           r["from_status"], r["to_status"], dict(r["detail"]))
+                for r in rows
+            ]
 
-    def mark_sent(self, message_id: int) -> None:
-        with self._db:
-            self._db.execute(
-                "UPDATE outbox SET state='sent', sent_at=?, attempts=attempts+1 WHERE id=?",
-                (_now().isoformat(), message_id),
-            )
+    def _audit(self, conn: Connection, alert_id: int, actor: str, action: str,
+               from_status: str | None, to_status: str | None, at: datetime,
+               detail: dict[str, Any]) -> None:
+        conn.execute(alert_events.insert().values(
+            alert_id=alert_id, at=at, actor=actor, action=action, from_status=from_status,
+            to_status=to_status, detail=detail,
+        ))
 
-    def mark_failed(self, message_id: int, error: str, retry_in: timedelta | None) -> None:
-        """Schedule a retry, or move the message to the dead-letter state."""
-        with self._db:
-            if retry_in is None:
-                self._db.execute(
-                    "UPDATE outbox SET state='dead', last_error=?, attempts=attempts+1 WHERE id=?",
-                    (error, message_id),
+    # -- sellers -----------------------------------------------------------------------
+    def _upsert_seller(self, conn: Connection, listing: Listing, now: datetime) -> int | None:
+        seller = listing.seller
+        key = seller_key(listing.platform, seller)
+        if key is None:
+            return None
+        conn.execute(insert_ignoring_duplicates(self.engine, sellers).values(
+            key=key, platform=listing.platform, platform_seller_id=seller.id, name=seller.name,
+            shop_url=None, credit_code=seller.credit_code,
+            locations=[seller.location] if seller.location else [], first_seen=now,
+            last_seen=now,
+        ))
+        row = conn.execute(sa.select(sellers).where(sellers.c.key == key)).mappings().one()
+        locations = list(row["locations"])
+        if seller.location and seller.location not in locations:
+            locations.append(seller.location)
+        conn.execute(sellers.update().where(sellers.c.id == row["id"]).values(
+            name=seller.name or row["name"],
+            credit_code=seller.credit_code or row["credit_code"],
+            locations=locations,
+            last_seen=max(now, row["last_seen"]),
+        ))
+        return int(row["id"])
+
+    def set_shop_url(self, seller_id: int, shop_url: str) -> None:
+        """Shop pages are crawled separately from items; their spider records the URL here."""
+        with self.engine.begin() as conn:
+            conn.execute(sellers.update().where(sellers.c.id == seller_id)
+                         .values(shop_url=shop_url))
+
+    def seller(self, seller_id: int) -> SellerProfile:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sellers).where(sellers.c.id == seller_id)).mappings()
+            return _seller(row.one())
+
+    def sellers(self) -> list[SellerProfile]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(sellers).order_by(sellers.c.id)).mappings()
+            return [_seller(r) for r in rows]
+
+    def _related_sellers(self, conn: Connection, seller_id: int) -> list[int]:
+        """The seller and every other shop of the same legal entity (same credit code)."""
+        code = conn.execute(
+            sa.select(sellers.c.credit_code).where(sellers.c.id == seller_id)
+        ).scalar()
+        if not code:
+            return [seller_id]
+        return list(conn.execute(
+            sa.select(sellers.c.id).where(sellers.c.credit_code == code)
+        ).scalars())
+
+    def _confirmed_since(self, since: datetime) -> sa.ColumnElement[bool]:
+        return sa.and_(alerts.c.confirmed_at.is_not(None), alerts.c.confirmed_at >= since)
+
+    def _is_repeat(self, conn: Connection, seller_id: int, now: datetime) -> bool:
+        policy = self.config.repeat_infringer
+        since = now - timedelta(days=policy.window_days)
+        related = self._related_sellers(conn, seller_id)
+        confirmed = conn.execute(
+            sa.select(sa.func.count()).select_from(alerts)
+            .where(alerts.c.seller_id.in_(related), self._confirmed_since(since))
+        ).scalar()
+        return int(confirmed or 0) >= policy.threshold
+
+    def repeat_infringers(self, at: datetime | None = None) -> list[RepeatInfringer]:
+        """The repeat-infringer list: sellers (merged by credit code) over the threshold."""
+        now = to_db(at) if at else utcnow()
+        policy = self.config.repeat_infringer
+        since = now - timedelta(days=policy.window_days)
+        with self.engine.connect() as conn:
+            counts: dict[int, int] = dict(conn.execute(  # type: ignore[arg-type]
+                sa.select(alerts.c.seller_id, sa.func.count())
+                .where(alerts.c.seller_id.is_not(None), self._confirmed_since(since))
+                .group_by(alerts.c.seller_id)
+            ).all())
+            if not counts:
+                return []
+            rows = conn.execute(sa.select(sellers).where(sellers.c.id.in_(list(counts))))
+            profiles = [_seller(r) for r in rows.mappings()]
+        groups: dict[str, list[SellerProfile]] = {}
+        for profile in profiles:
+            groups.setdefault(profile.credit_code or f"seller:{profile.id}", []).append(profile)
+        out = []
+        for members in groups.values():
+            total = sum(counts[m.id] for m in members)
+            if total >= policy.threshold:
+                members.sort(key=lambda m: m.id)
+                out.append(RepeatInfringer(members[0], total, tuple(m.id for m in members)))
+        return sorted(out, key=lambda r: (-r.confirmed_alerts, r.seller.id))
+
+    # -- users and watchlists ---------------------------------------------------------
+    def save_user(self, user: User) -> None:
+        now = utcnow()
+        values = {"display_name": user.display_name, "email": user.email, "role": user.role,
+                  "organisation": user.organisation}
+        with self.engine.begin() as conn:
+            if insert_if_absent(conn, users, name=user.name, created_at=now, **values) is None:
+                conn.execute(users.update().where(users.c.name == user.name).values(**values))
+
+    def users(self) -> list[User]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(users).order_by(users.c.name)).mappings()
+            return [User(r["name"], r["role"], r["display_name"], r["email"], r["organisation"])
+                    for r in rows]
+
+    def save_watchlist(self, watchlist: wl.Watchlist) -> int:
+        now = utcnow()
+        values = {
+            "owner": watchlist.owner, "owner_kind": watchlist.owner_kind,
+            "criteria": watchlist.criteria(), "channels": list(watchlist.channels),
+            "delivery": watchlist.delivery, "language": watchlist.language,
+            "active": watchlist.active, "updated_at": now,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(insert_ignoring_duplicates(self.engine, watchlists).values(
+                name=watchlist.name, created_at=now, **values))
+            conn.execute(watchlists.update().where(watchlists.c.name == watchlist.name)
+                         .values(**values))
+            return int(conn.execute(
+                sa.select(watchlists.c.id).where(watchlists.c.name == watchlist.name)
+            ).scalar_one())
+
+    def watchlists(self) -> list[wl.Watchlist]:
+        with self.engine.connect() as conn:
+            return [w for _id, w in self._watchlist_rows(conn, active_only=False)]
+
+    def _watchlist_rows(self, conn: Connection, *, active_only: bool
+                        ) -> list[tuple[int, wl.Watchlist]]:
+        query = sa.select(watchlists).order_by(watchlists.c.id)
+        if active_only:
+            query = query.where(watchlists.c.active == sa.true())
+        out = []
+        for r in conn.execute(query).mappings():
+            out.append((r["id"], wl.Watchlist.from_mapping({
+                "name": r["name"], "owner": r["owner"], "owner_kind": r["owner_kind"],
+                "channels": list(r["channels"]), "delivery": r["delivery"],
+                "language": r["language"], "active": r["active"], **r["criteria"],
+            })))
+        return out
+
+    # -- routing and digests ------------------------------------------------------------
+    def _route(self, conn: Connection, alert: Alert,
+               routes: Iterable[tuple[int, wl.Watchlist]], now: datetime) -> None:
+        """Queue the alert for every channel that wants it; keys make repeats no-ops."""
+        for channel in self.channel_names:
+            key = idempotency_key(alert.id, None, channel)
+            self.outbox.queue(conn, channel=channel, key=key, alert_id=alert.id, now=now,
+                              payload=self.alert_payload(alert, key))
+        for watchlist_id, watchlist in routes:
+            if not wl.matches(watchlist, alert):
+                continue
+            for channel in watchlist.channels:
+                if watchlist.delivery == "digest":
+                    conn.execute(insert_ignoring_duplicates(self.engine, digest_items).values(
+                        watchlist_id=watchlist_id, channel=channel, alert_id=alert.id,
+                        queued_at=now))
+                    continue
+                key = idempotency_key(alert.id, watchlist.name, channel)
+                self.outbox.queue(
+                    conn, channel=channel, key=key, alert_id=alert.id,
+                    watchlist_id=watchlist_id, now=now,
+                    payload=self.alert_payload(alert, key, watchlist),
                 )
-            else:
-                self._db.execute(
-                    "UPDATE outbox SET last_error=?, attempts=attempts+1, next_attempt_at=? "
-                    "WHERE id=?",
-                    (error, (_now() + retry_in).isoformat(), message_id),
-                )
 
+    def build_digests(self, at: datetime | None = None, *, include_today: bool = False) -> int:
+        """Queue one digest message per watchlist, channel and finished day (local time)."""
+        now = to_db(at) if at else utcnow()
+        zone = ZoneInfo(self.config.digest_timezone)
+        today = _local_day(now, zone)
+        queued = 0
+        with self.engine.begin() as conn:
+            routes = dict(self._watchlist_rows(conn, active_only=False))
+            items = conn.execute(
+                sa.select(digest_items).where(digest_items.c.digest_key.is_(None))
+                .order_by(digest_items.c.id)
+            ).mappings().all()
+            batches: dict[tuple[int, str, str], list[Any]] = {}
+            for item in items:
+                day = _local_day(item["queued_at"], zone)
+                if day < today or include_today:
+                    batches.setdefault((item["watchlist_id"], item["channel"], day), []).append(
+                        item)
+            for (watchlist_id, channel, day), batch in batches.items():
+                watchlist = routes[watchlist_id]
+                digest_route = hashlib.sha256(channel.encode()).hexdigest()[:8]
+                key = f"mw-digest-{watchlist_id}-{digest_route}-{day}-{batch[0]['id']}"
+                payload = {
+                    "type": "digest", "idempotency_key": key, "day": day,
+                    "watchlist": watchlist.name, "owner": watchlist.owner,
+                    "language": watchlist.language,
+                    "alerts": [self.alert_payload(_alert(_alert_by_id(conn, i["alert_id"])),
+                                                  key, watchlist) for i in batch],
+                }
+                if self.outbox.queue(conn, channel=channel, key=key, kind="digest",
+                                     watchlist_id=watchlist_id, payload=payload, now=now):
+                    queued += 1
+                conn.execute(digest_items.update()
+                             .where(digest_items.c.id.in_([i["id"] for i in batch]))
+                             .values(digest_key=key))
+        return queued
+
+    def alert_payload(self, alert: Alert, key: str,
+                      watchlist: wl.Watchlist | None = None) -> dict[str, Any]:
+        listing = alert.listing
+        console = self.config.console_url
+        return {
+            "type": "alert",
+            "idempotency_key": key,
+            "alert_id": alert.id,
+            "listing_id": alert.listing_id,
+            "mark": alert.mark,
+            "kind": alert.kind,
+            "verdict": alert.verdict,
+            "score": round(alert.score, 4),
+            "status": alert.status,
+            "reasons": alert.reasons,
+            "repeat_infringer": alert.repeat_infringer,
+            "listing": {
+                "url": listing.get("url", ""),
+                "title": listing.get("title", ""),
+                "price": listing.get("price"),
+                "currency": listing.get("currency", "CNY"),
+                "platform": listing.get("platform", ""),
+                "seller": listing.get("seller", {}),
+            },
+            "seller_id": alert.seller_id,
+            "links": {
+                "alert": f"{console}/alerts/{alert.id}",
+                "evidence": f"{console}/alerts/{alert.id}/evidence",
+            },
+            "watchlist": watchlist.name if watchlist else None,
+            "language": watchlist.language if watchlist else "zh",
+            "first_seen": alert.first_seen,
+        }
+
+    # -- outbox (kept on the store for callers of the first version) --------------------
     def outbox_counts(self) -> dict[str, int]:
-        rows = self._db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
-        return {state: int(n) for state, n in rows}
+        return self.outbox.counts()
+
+    def outbox_messages(self) -> list[OutboxMessage]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(outbox).order_by(outbox.c.id)).mappings()
+            return [OutboxMessage(r["id"], r["alert_id"], r["channel"], r["idempotency_key"],
+                                  r["payload"], r["attempts"], r["kind"]) for r in rows]
 
     def close(self) -> None:
-        self._db.close()
+        self.engine.dispose()
 
 
-def alert_payload(alert: Alert, idempotency_key: str) -> dict[str, Any]:
-    listing = alert.listing
-    return {
-        "idempotency_key": idempotency_key,
-        "alert_id": alert.id,
-        "listing_id": alert.listing_id,
-        "mark": alert.mark,
-        "kind": alert.kind,
-        "verdict": alert.verdict,
-        "score": round(alert.score, 4),
-        "reasons": alert.reasons,
-        "listing": {
-            "url": listing.get("url", ""),
-            "title": listing.get("title", ""),
-            "price": listing.get("price"),
-            "platform": listing.get("platform", ""),
-            "seller": listing.get("seller", {}),
-        },
-        "first_seen": alert.first_seen,
-    }
+def seller_key(platform: str, seller: Seller) -> str | None:
+    """A seller's identity on one platform: its platform id, else its shown name."""
+    if seller.id:
+        return f"{platform}:id:{seller.id}"
+    if seller.name:
+        return f"{platform}:name:{seller.name}"
+    return None
 
 
-def _alert(row: tuple[Any, ...]) -> Alert:
+def idempotency_key(alert_id: int, watchlist: str | None, channel: str) -> str:
+    """Stable per (alert, watchlist, channel): the same message always has the same key."""
+    route = hashlib.sha256(f"{watchlist or '*'}\x00{channel}".encode()).hexdigest()[:12]
+    return f"mw-alert-{alert_id}-{route}"
+
+
+def _local_day(moment: datetime, zone: ZoneInfo) -> str:
+    return to_aware_utc(moment).astimezone(zone).date().isoformat()
+
+
+def to_aware_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _alert_row(conn: Connection, listing_id: str, mark: str) -> Any:
+    return conn.execute(
+        sa.select(alerts).where(alerts.c.listing_id == listing_id, alerts.c.mark == mark)
+    ).mappings().one()
+
+
+def _alert_by_id(conn: Connection, alert_id: int) -> Any:
+    row = conn.execute(sa.select(alerts).where(alerts.c.id == alert_id)).mappings().first()
+    if row is None:
+        raise KeyError(f"no alert {alert_id}")
+    return row
+
+
+def _alert(row: Any) -> Alert:
     return Alert(
-        id=row[0],
-        listing_id=row[1],
-        mark=row[2],
-        kind=row[3],
-        verdict=row[4],
-        score=row[5],
-        status=row[6],
-        first_seen=row[7],
-        last_seen=row[8],
-        listing=json.loads(row[9]),
-        reasons=json.loads(row[10]),
+        id=row["id"], listing_id=row["listing_id"], mark=row["mark"], kind=row["kind"],
+        verdict=row["verdict"], score=row["score"], status=row["status"],
+        first_seen=iso(row["first_seen"]), last_seen=iso(row["last_seen"]),
+        listing=dict(row["listing"]), reasons=list(row["reasons"]),
+        seller_id=row["seller_id"], price=row["price"], previous_price=row["previous_price"],
+        gone=bool(row["gone"]), repeat_infringer=bool(row["repeat_infringer"]),
+        dismissed_reason=row["dismissed_reason"], case_number=row["case_number"],
+        agency=row["agency"],
+    )
+
+
+def _seller(row: Any) -> SellerProfile:
+    return SellerProfile(
+        id=row["id"], key=row["key"], platform=row["platform"],
+        platform_seller_id=row["platform_seller_id"], name=row["name"],
+        shop_url=row["shop_url"], credit_code=row["credit_code"],
+        locations=tuple(row["locations"]), first_seen=iso(row["first_seen"]),
+        last_seen=iso(row["last_seen"]),
     )

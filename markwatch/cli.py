@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "schedule",
     "evidence",
+    "alerts",
     "reindex",
     "bench",
 )

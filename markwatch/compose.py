@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from alerts.channels import Channel
+from alerts.channels.registry import build_channel
 from alerts.channels.webhook import WebhookChannel
+from alerts.config import AlertsConfig
 from alerts.outbox import OutboxDispatcher
 from alerts.store import AlertStore
 from detectors import Catalog, Detector, DetectorConfig, load_catalog
@@ -39,12 +42,41 @@ def build_index(settings: Settings, catalog: Catalog) -> SearchIndex:
     return SqliteIndex(settings.sqlite_index_path, tokenizer)
 
 
-def build_channels(settings: Settings) -> dict[str, Channel]:
+def build_channels(settings: Settings, config: AlertsConfig | None = None) -> dict[str, Channel]:
+    """Staff-wide webhooks (every alert) first, then the channels watchlists name."""
+    config = config or AlertsConfig.from_mapping(settings.section("alerts"))
     channels: dict[str, Channel] = {}
     for url in settings.webhook_urls:
-        channel = WebhookChannel(url)
-        channels[channel.name] = channel
+        name = staff_webhook_name(url)
+        channels[name] = WebhookChannel(url, name=name)
+    for channel in config.channels:
+        channels[channel.name] = build_channel(channel.name, channel.table)
     return channels
+
+
+def staff_webhook_name(url: str) -> str:
+    # Named by a hash: URLs may carry tokens, and names end up in logs and the outbox.
+    return f"webhook-{hashlib.sha256(url.encode()).hexdigest()[:10]}"
+
+
+def build_alert_store(settings: Settings, config: AlertsConfig) -> AlertStore:
+    """The store of record; the staff-wide webhooks receive every alert."""
+    broadcast = tuple(staff_webhook_name(url) for url in settings.webhook_urls)
+    return AlertStore(settings.db_url or settings.alerts_db_path, broadcast, config=config)
+
+
+@contextmanager
+def alert_services(settings: Settings) -> Iterator[tuple[AlertStore, dict[str, Channel]]]:
+    """Just the alert store and channels, for commands that only deliver."""
+    config = AlertsConfig.from_mapping(settings.section("alerts"))
+    channels = build_channels(settings, config)
+    store = build_alert_store(settings, config)
+    try:
+        yield store, channels
+    finally:
+        store.close()
+        for channel in channels.values():
+            channel.close()
 
 
 @dataclass
@@ -63,19 +95,22 @@ class Services:
     def close(self) -> None:
         self.index.close()
         self.alerts.close()
+        for channel in self.channels.values():
+            channel.close()
 
 
 @contextmanager
 def services(settings: Settings) -> Iterator[Services]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog, detector = build_detector(settings)
-    channels = build_channels(settings)
+    alerts_config = AlertsConfig.from_mapping(settings.section("alerts"))
+    channels = build_channels(settings, alerts_config)
     built = Services(
         settings=settings,
         catalog=catalog,
         detector=detector,
         index=build_index(settings, catalog),
-        alerts=AlertStore(settings.alerts_db_path, channel_names=tuple(channels)),
+        alerts=build_alert_store(settings, alerts_config),
         channels=channels,
     )
     try:

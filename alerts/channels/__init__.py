@@ -1,4 +1,8 @@
-"""Delivery channels: one module per channel, all implementing `Channel`."""
+"""Delivery channels: one module per channel, all implementing `Channel`.
+
+A channel module declares `TYPE`, its `OPTIONS` (see `options.py`) and `build(name, options)`;
+`registry.build_channel` validates a configuration table against them at load time.
+"""
 
 from __future__ import annotations
 
@@ -21,3 +25,6 @@ class Channel(Protocol):
 
     def send(self, message: OutboxMessage) -> None:
         """Deliver or raise DeliveryError."""
+
+    def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,48 @@
+"""The alert lifecycle: which status may follow which, and what each move must carry.
+
+new → confirmed | dismissed; confirmed → referred | dismissed | closed; referred → closed;
+dismissed → confirmed (a dismissal overturned on review) | closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STATUSES = ("new", "confirmed", "dismissed", "referred", "closed")
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "new": frozenset({"confirmed", "dismissed"}),
+    "confirmed": frozenset({"referred", "dismissed", "closed"}),
+    "dismissed": frozenset({"confirmed", "closed"}),
+    "referred": frozenset({"closed"}),
+    "closed": frozenset(),
+}
+
+# Statuses in which re-sightings may still notify watchlists that newly match.
+NOTIFIABLE_STATUSES = frozenset({"new", "confirmed"})
+
+
+class TransitionError(ValueError):
+    """A status change the lifecycle does not allow, or one missing what it must carry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    to_status: str
+    reason: str | None = None  # required for dismissed
+    case_number: str | None = None  # required for referred
+    agency: str | None = None  # required for referred
+
+
+def check(from_status: str, transition: Transition) -> None:
+    to = transition.to_status
+    if to not in STATUSES:
+        raise TransitionError(f"unknown status {to!r}")
+    if to not in ALLOWED.get(from_status, frozenset()):
+        raise TransitionError(f"an alert cannot go from {from_status!r} to {to!r}")
+    if to == "dismissed" and not (transition.reason or "").strip():
+        raise TransitionError("dismissing an alert needs a reason")
+    if to == "referred" and not (
+        (transition.case_number or "").strip() and (transition.agency or "").strip()
+    ):
+        raise TransitionError("referring an alert needs a case number and a receiving agency")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the alert store; applied by `alerts.db.migrate` on every open."""
