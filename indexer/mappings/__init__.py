@@ -1,0 +1,1 @@
+"""Versioned Elasticsearch index templates (JSON), loaded with importlib.resources."""

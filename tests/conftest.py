@@ -1,0 +1,84 @@
+"""Service fixtures shared by the test suite: where Elasticsearch and Redis are.
+
+`scripts/services.sh up` starts both and `scripts/test.sh` exports their URLs. A test that
+needs a service skips when it is missing on a developer's machine, and fails under CI
+(CI=true), where a missing service means the provisioning is broken.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+DEFAULT_ES_URL = "http://127.0.0.1:9200"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+REACH_TIMEOUT_S = 3.0
+
+
+def _service_missing(what: str, url: str, why: str) -> None:
+    message = f"{what} not reachable at {url} ({why}); start it with: bash scripts/services.sh up"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _es_health(url: str) -> str:
+    """The cluster status (green/yellow/red), raising OSError when there is no answer."""
+    first = url.split(",")[0].rstrip("/")
+    with urllib.request.urlopen(f"{first}/_cluster/health", timeout=REACH_TIMEOUT_S) as resp:
+        return str(json.load(resp).get("status", ""))
+
+
+def _redis_ping(url: str) -> None:
+    parts = urllib.parse.urlsplit(url)
+    address = (parts.hostname or "127.0.0.1", parts.port or 6379)
+    with socket.create_connection(address, timeout=REACH_TIMEOUT_S) as sock:
+        sock.sendall(b"PING\r\n")
+        reply = sock.recv(64)
+    if not reply.startswith(b"+PONG"):
+        raise OSError(f"unexpected PING reply {reply!r}")
+
+
+@pytest.fixture(scope="session")
+def es_url() -> str:
+    url = os.environ.get("MARKWATCH_ES_URL") or DEFAULT_ES_URL
+    try:
+        status = _es_health(url)
+    except (OSError, urllib.error.URLError, ValueError) as exc:
+        _service_missing("Elasticsearch", url, str(exc))
+    if status not in ("green", "yellow"):
+        _service_missing("Elasticsearch", url, f"cluster status {status!r}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("MARKWATCH_REDIS_URL") or DEFAULT_REDIS_URL
+    try:
+        _redis_ping(url)
+    except OSError as exc:
+        _service_missing("Redis", url, str(exc))
+    return url
+
+
+@pytest.fixture
+def es_index_prefix(es_url: str) -> Iterator[str]:
+    """A prefix unique to this test; its indices and aliases are deleted afterwards."""
+    prefix = f"mwtest-{uuid.uuid4().hex[:10]}-"
+    yield prefix
+    first = es_url.split(",")[0].rstrip("/")
+    request = urllib.request.Request(
+        f"{first}/{prefix}*?ignore_unavailable=true&expand_wildcards=all", method="DELETE"
+    )
+    try:
+        urllib.request.urlopen(request, timeout=30).close()
+    except (OSError, urllib.error.URLError):
+        pass  # the server may be down after a fault test; names are unique anyway
