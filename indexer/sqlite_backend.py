@@ -168,7 +168,7 @@ class SqliteIndex:
             source = json.loads(source_json)
             highlights = self._highlight(source, terms) if query.highlight else {}
             hits.append(SearchHit(doc_id, source, highlights, (key, doc_id)))
-        next_after = hits[-1].sort if len(hits) == query.size else None
+        next_after = hits[-1].sort if hits and len(hits) == query.size else None
         facets: dict[str, list[tuple[str, int]]] = {}
         histogram: list[tuple[str, int]] = []
         if query.facets:

@@ -36,6 +36,10 @@ class Tokenizer:
         for word in extra_words:
             if word:
                 self._jieba.add_word(word, freq=200000)
+                # Search mode emits the parts it knows: let "梅河" and "大米" find "梅河大米".
+                for part in (*(word[:k] for k in range(2, len(word) - 1)), word[-2:]):
+                    if part != word and self._jieba.FREQ.get(part, 0) == 0:
+                        self._jieba.add_word(part, freq=1)
         # Listing vocabularies repeat heavily and pypinyin is the slow step: remember words.
         self._pinyin: dict[str, str] = {}
 
