@@ -43,6 +43,13 @@ class IndexedDoc:
         return sorted({m.kind for m in self.finding.marks})
 
     @property
+    def search_text(self) -> str:
+        """What full-text search matches: the listing's words plus the marks found in it,
+        so a search for a mark also finds its evasive spellings (长-白-山人参, 冰dun墩)."""
+        listing = self.listing
+        return " ".join((listing.title, listing.description, listing.seller.name, *self.marks))
+
+    @property
     def region(self) -> str:
         """Province of the seller location ("吉林 白山" -> "吉林")."""
         return self.listing.seller.location.split(" ")[0] if self.listing.seller.location else ""

@@ -248,9 +248,7 @@ class ElasticsearchIndex:
         for doc in docs:
             source = doc.to_source()
             listing = doc.listing
-            tokens = self._tokenizer.tokens(
-                " ".join((listing.title, listing.description, listing.seller.name))
-            )
+            tokens = self._tokenizer.tokens(doc.search_text)
             source["words"] = tokens.words
             source["pinyin"] = tokens.pinyin
             source["title_words"] = " ".join(self._tokenizer.words(listing.title))

@@ -6,10 +6,12 @@ import html
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from detectors.types import Finding, Listing
 from indexer.base import (
     FACET_FIELDS,
     BulkReport,
@@ -112,9 +114,7 @@ class SqliteIndex:
             [(doc.id, m.mark, m.kind) for m in doc.finding.marks],
         )
         listing = doc.listing
-        tokens = self._tokenizer.tokens(
-            " ".join((listing.title, listing.description, listing.seller.name))
-        )
+        tokens = self._tokenizer.tokens(doc.search_text)
         self._db.execute(
             "INSERT INTO docs_fts (rowid, words, pinyin) VALUES (?,?,?)",
             (rowid, tokens.words, tokens.pinyin),
@@ -127,6 +127,26 @@ class SqliteIndex:
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def docs(self, batch: int = 1000) -> Iterator[IndexedDoc]:
+        """Every stored document, rebuilt as IndexedDoc (the source for a reindex)."""
+        last = ""
+        while True:
+            rows = self._db.execute(
+                "SELECT id, source FROM docs WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            for doc_id, source_json in rows:
+                source = json.loads(source_json)
+                yield IndexedDoc(
+                    Listing.from_dict(source["listing"]),
+                    Finding.from_dict(source["finding"]),
+                    first_seen=datetime.fromisoformat(source["first_seen"]),
+                    last_seen=datetime.fromisoformat(source["last_seen"]),
+                    status=source.get("status", "new"),
+                )
+                last = doc_id
 
     def ids(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY id")]

@@ -15,7 +15,10 @@ from alerts.outbox import OutboxDispatcher
 from alerts.store import AlertStore
 from detectors import Catalog, Detector, DetectorConfig, load_catalog
 from indexer.base import SearchIndex
+from indexer.elasticsearch_backend import ElasticsearchIndex, EsIndexConfig
+from indexer.spool import Spool
 from indexer.sqlite_backend import SqliteIndex
+from indexer.tee import TeeIndex
 from indexer.text import Tokenizer
 from markwatch.settings import Settings
 
@@ -28,18 +31,23 @@ def build_detector(settings: Settings) -> tuple[Catalog, Detector]:
 
 def mark_words(catalog: Catalog) -> list[str]:
     """Names that the index tokenizer must keep whole."""
-    return sorted(
-        {name.replace(" ", "") for mark in catalog.marks for name in mark.chinese_names}
-    )
+    return sorted({name.replace(" ", "") for mark in catalog.marks for name in mark.chinese_names})
 
 
 def build_index(settings: Settings, catalog: Catalog) -> SearchIndex:
     tokenizer = Tokenizer(mark_words(catalog))
+    record = SqliteIndex(settings.sqlite_index_path, tokenizer)
     if settings.index_backend == "elasticsearch":
-        from indexer.elasticsearch_backend import ElasticsearchIndex
+        return TeeIndex(record, build_elasticsearch(settings, tokenizer))
+    return record
 
-        return ElasticsearchIndex.from_settings(settings, tokenizer)
-    return SqliteIndex(settings.sqlite_index_path, tokenizer)
+
+def build_elasticsearch(settings: Settings, tokenizer: Tokenizer) -> ElasticsearchIndex:
+    return ElasticsearchIndex(
+        EsIndexConfig.from_settings(settings, prefix=settings.es_prefix),
+        tokenizer,
+        Spool(settings.data_dir / "es-spool.sqlite3"),
+    )
 
 
 def build_channels(settings: Settings, config: AlertsConfig | None = None) -> dict[str, Channel]:

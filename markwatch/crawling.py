@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,12 +11,25 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
 from crawler.components import SETTING, PipelineComponents
+from crawler.evidence.config import EvidenceConfig
+from markwatch.settings import Settings
 
 
 @dataclass(frozen=True)
 class CrawlJob:
     spider: str
     kwargs: Mapping[str, Any]
+
+
+def crawl_overrides(settings: Settings, *, screenshots: bool | None = None) -> dict[str, Any]:
+    """Scrapy settings that plug a crawl into MarkWatch's data directory."""
+    evidence = EvidenceConfig.from_mapping(settings.section("evidence"))
+    if screenshots is not None:
+        evidence = dataclasses.replace(evidence, screenshots=screenshots)
+    return {
+        "MARKWATCH_IMAGES_STORE": str(settings.data_dir / "images"),
+        **evidence.scrapy_settings(settings.evidence_dir),
+    }
 
 
 def scrapy_settings(overrides: Mapping[str, Any] | None = None) -> ScrapySettings:

@@ -29,6 +29,7 @@ class Settings:
     es_api_key: str | None = None
     es_basic_auth: tuple[str, str] | None = None
     es_ca_file: Path | None = None
+    es_prefix: str = "markwatch-"  # index/alias name prefix, so several deployments can share
     db_url: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
     webhook_urls: tuple[str, ...] = ()
@@ -92,6 +93,7 @@ def load_settings(
         es_api_key=env.get("MARKWATCH_ES_API_KEY") or es.get("api_key"),
         es_basic_auth=(str(basic[0]), str(basic[1])) if basic else None,
         es_ca_file=Path(ca_file) if ca_file else None,
+        es_prefix=env.get("MARKWATCH_ES_PREFIX") or es.get("prefix", Settings.es_prefix),
         db_url=env.get("MARKWATCH_DB_URL") or core.get("db_url"),
         redis_url=env.get("MARKWATCH_REDIS_URL") or core.get("redis_url", Settings.redis_url),
         webhook_urls=tuple(webhooks),

@@ -100,7 +100,11 @@ class EvidencePipeline:
 
     def _on_downloaded(self, response: Response, request: Request) -> None:
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
-        if b"html" in content_type and len(response.body) <= _MAX_BUFFERED_BODY:
+        # Pages, and the images the media pipeline downloads, so evidence need not refetch them.
+        wanted = (
+            b"html" in content_type or b"json" in content_type or content_type.startswith(b"image/")
+        )
+        if wanted and len(response.body) <= _MAX_BUFFERED_BODY:
             self.buffer.put(exchange_of(response, request))
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +125,7 @@ class EvidencePipeline:
         refs: list[dict[str, str]] = []
         if self.config.images:
             for image_url in list(item.get("images") or [])[: self.config.max_images]:
-                fetched = await self._fetch(str(image_url))
+                fetched = self.buffer.take(str(image_url)) or await self._fetch(str(image_url))
                 if fetched is None:
                     continue
                 exchanges.append(fetched)

@@ -7,7 +7,7 @@ import json
 
 from crawler.components import PipelineComponents
 from markwatch.compose import services
-from markwatch.crawling import CrawlJob, run_crawls
+from markwatch.crawling import CrawlJob, crawl_overrides, run_crawls
 from markwatch.settings import Settings
 
 NAME = "crawl"
@@ -47,12 +47,11 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     with services(settings) as svc:
         components = PipelineComponents(svc.detector, svc.index, svc.alerts)
+        overrides = {**crawl_overrides(settings), **_pairs(args.scrapy_settings, "-s")}
         stats = run_crawls(
-            [CrawlJob(args.spider, _pairs(args.spider_args, "-a"))],
-            components,
-            _pairs(args.scrapy_settings, "-s"),
+            [CrawlJob(args.spider, _pairs(args.spider_args, "-a"))], components, overrides
         )[0]
-        delivery = svc.dispatcher.deliver_due()
+        delivery = svc.dispatcher.deliver_until_idle(timeout=120)
         counters = components.counters
         print(
             json.dumps(

@@ -16,14 +16,14 @@ import httpx
 
 from crawler.components import CrawlCounters, PipelineComponents
 from markwatch.compose import services
-from markwatch.crawling import CrawlJob, run_crawls
+from markwatch.crawling import CrawlJob, crawl_overrides, run_crawls
 from markwatch.settings import Settings
 from markwatch.webhook_sink import WebhookSink
 from testbed.server import TestbedServer
 
 NAME = "demo"
 HELP = "crawl the local testbed end to end and print a JSON summary"
-SPIDERS = ("taobao", "jd", "pdd")
+SPIDERS = ("taobao", "jd", "pdd", "tmall", "ali1688", "expo")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,9 +34,11 @@ class _Progress:
     def __init__(self, every: int = 100) -> None:
         self.every = every
         self.started = time.monotonic()
+        self.shown = 0
 
     def __call__(self, counters: CrawlCounters) -> None:
-        if counters.listings % self.every == 0:
+        if counters.listings >= self.shown + self.every:
+            self.shown = counters.listings - counters.listings % self.every
             rate = counters.listings / max(1e-6, time.monotonic() - self.started)
             print(
                 f"  crawled {counters.listings} listings ({rate:.0f}/s), "
@@ -66,9 +68,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             run_crawls(
                 [CrawlJob(name, {"base_url": bed.url}) for name in SPIDERS],
                 components,
-                {"LOG_LEVEL": "WARNING"},
+                # Evidence for every flagged listing; full-page screenshots are left to
+                # scheduled crawls, they would triple the demo's run time.
+                {**crawl_overrides(settings, screenshots=False), "LOG_LEVEL": "WARNING"},
             )
-            delivery = svc.dispatcher.deliver_due()
+            delivery = svc.dispatcher.deliver_until_idle(timeout=120)
             counters = components.counters
             summary = {
                 "listings": counters.listings,

@@ -22,7 +22,12 @@ def test_demo_summary_matches_truth_and_verdicts_are_right(tmp_path: Path) -> No
     env.pop("MARKWATCH_CONFIG", None)
     result = subprocess.run(
         [sys.executable, "-m", "markwatch.cli", "demo"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
