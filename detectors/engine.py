@@ -125,23 +125,21 @@ class Detector:
             if s.insignia is not None:
                 reasons.append(Reason(
                     "insignia_in_image",
-                    f"The {name} insignia was recognised in image {s.image} "
-                    f"(match score {s.insignia.score:.2f}).",
+                    f"图片 {s.image} 中识别出{name}标志（匹配得分 {s.insignia.score:.2f}）。",
                     f"{s.image} {s.text}",
                 ))
                 continue
             if s.image:
                 reasons.append(Reason(
                     "mark_in_image_text",
-                    f"The text of image {s.image} names {name}.", s.evidence,
+                    f"图片 {s.image} 上的文字含有“{name}”。", s.evidence,
                 ))
             if s.occurrence is not None and s.occurrence.evasive:
-                how = ("a romanised near-spelling" if s.occurrence.how == "fuzzy"
-                       else "a disguised spelling (pinyin, look-alike or homophone characters, "
-                       "split characters or inserted separators)")
+                how = ("近似拼写的拼音" if s.occurrence.how == "fuzzy"
+                       else "变形写法（拼音、形近字或同音字、拆字或插入分隔符）")
                 reasons.append(Reason(
                     "evasive_spelling",
-                    f"'{s.text}' writes {name} as {how}, which shows intent to evade filters.",
+                    f"“{s.text}”以{how}书写“{name}”，有意规避平台过滤。",
                     s.evidence,
                 ))
         return _unique(reasons)
@@ -159,22 +157,20 @@ class Detector:
         if seller == "out":
             reasons.append(Reason(
                 "origin_outside_region",
-                f"{mark.name} is protected for {region}, but the seller is located in {location}.",
+                f"“{mark.name}”的保护范围为{region}，但卖家所在地为{location}。",
                 location,
             ))
         elif any(p == "out" for _, p in stated):
             origin = next(o for o, p in stated if p == "out")
             reasons.append(Reason(
                 "origin_outside_region",
-                f"{mark.name} is protected for {region}, but the listing says the goods "
-                f"come from {origin}.",
+                f"“{mark.name}”的保护范围为{region}，但商品标明产地为{origin}。",
                 origin,
             ))
         elif seller == "unknown" and not any(p == "in" for _, p in stated):
             reasons.append(Reason(
                 "origin_unknown",
-                f"The listing uses {mark.name} but gives no seller location or origin to check "
-                f"against {region}.",
+                f"商品使用“{mark.name}”，但未标明卖家所在地或产地，无法核对是否在{region}。",
                 location,
             ))
         reasons += self._price_reasons(mark, listing)
@@ -182,8 +178,8 @@ class Detector:
             if s.occurrence is not None and s.occurrence.qualifier:
                 reasons.append(Reason(
                     "gi_qualifier_misuse",
-                    f"'{s.occurrence.qualifier}' attaches a qualifier to {mark.name}; GI law "
-                    "treats such 'style/type/like' wording as use of the indication.",
+                    f"“{mark.name}”后附“{s.occurrence.qualifier}”等字样；按地理标志规定，"
+                    "“同款、型、式、类、风味”等表述同样属于使用该标志。",
                     s.occurrence.qualifier,
                 ))
                 break
@@ -199,8 +195,8 @@ class Detector:
             if per_500g < floor.per_500g:
                 return [Reason(
                     "price_below_floor",
-                    f"¥{listing.price:g} for {q.text} is ¥{per_500g:.2f} per 500 g, below the "
-                    f"¥{floor.per_500g:g} per 500 g that genuine {mark.name} costs at least.",
+                    f"{q.text} 售价 ¥{listing.price:g}，折合每 500 克 ¥{per_500g:.2f}，"
+                    f"低于正品“{mark.name}”每 500 克至少 ¥{floor.per_500g:g} 的价格。",
                     f"¥{listing.price:g} / {q.text}",
                 )]
             return []
@@ -208,8 +204,8 @@ class Detector:
         if per_root is not None and floor.per_root is not None and per_root < floor.per_root:
             return [Reason(
                 "price_below_floor",
-                f"¥{listing.price:g} for {q.text} is ¥{per_root:.2f} per root, below the "
-                f"¥{floor.per_root:g} per root that genuine {mark.name} costs at least.",
+                f"{q.text} 售价 ¥{listing.price:g}，折合每支 ¥{per_root:.2f}，"
+                f"低于正品“{mark.name}”每支至少 ¥{floor.per_root:g} 的价格。",
                 f"¥{listing.price:g} / {q.text}",
             )]
         return []
@@ -225,18 +221,18 @@ class Detector:
             code and code in self._licensed_codes
         ):
             return []
-        who = f"'{seller.name}'" if seller.name else "an unnamed seller"
+        who = f"卖家“{seller.name}”" if seller.name else "未具名卖家"
         reasons = [Reason(
             "olympic_unlicensed",
-            f"{mark.name} is a protected Beijing 2022 insignia; {who} is not on the licensee "
-            "list, so commercial use is unauthorised.",
+            f"“{mark.name}”是受保护的北京2022奥林匹克标志；{who}不在特许经营名单中，"
+            "商业使用未经授权。",
             sightings[0].evidence,
         )]
         claim = self._claim(texts)
         if claim:
             reasons.append(Reason(
                 "false_authorisation_claim",
-                f"The listing claims '{claim}' although {who} holds no Beijing 2022 licence.",
+                f"商品声称“{claim}”，但{who}并无北京2022特许授权。",
                 claim,
             ))
         return reasons
@@ -314,5 +310,5 @@ def _region_text(mark: Mark) -> str:
     parts = []
     for unit in mark.region:
         where = unit.city or unit.province
-        parts.append(f"{where} ({'、'.join(unit.counties)})" if unit.counties else where)
-    return "; ".join(parts)
+        parts.append(f"{where}（{'、'.join(unit.counties)}）" if unit.counties else where)
+    return "；".join(parts)
