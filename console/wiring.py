@@ -1,0 +1,30 @@
+"""Builds the console's dependencies from the shared components and the settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts.store import AlertStore
+from console.auth import AuthStore
+from console.backend import ConsoleBackend
+from console.config import ConsoleConfig
+from console.console_store import ConsoleStore
+from console.ratelimit import LoginRateLimiter
+from console.tables import console_engine
+from console.web import ConsoleDeps
+from indexer.base import SearchIndex
+from markwatch.settings import Settings
+
+
+def build_console(settings: Settings, index: SearchIndex, store: AlertStore,
+                  catalog: Any = None) -> ConsoleDeps:
+    """The console's tables live in the store-of-record database (URL or SQLite file)."""
+    config = ConsoleConfig.from_mapping(settings.section("console"))
+    engine = console_engine(settings.db_url or settings.alerts_db_path)
+    backend = ConsoleBackend(index, store, settings.evidence_dir, ConsoleStore(engine), catalog)
+    return ConsoleDeps(
+        backend=backend,
+        auth=AuthStore(engine, session_hours=config.session_hours),
+        config=config,
+        limiter=LoginRateLimiter(config.login_max_failures, config.login_window_seconds),
+    )
