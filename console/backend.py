@@ -29,6 +29,7 @@ from alerts import watchlists as wl
 from alerts.channels.options import ChannelConfigError, masked
 from alerts.channels.registry import channel_options
 from alerts.models import Alert, AuditEntry, SellerProfile, User
+from alerts.netguard import BlockedUrl, UrlPolicy
 from alerts.schema import alerts as alerts_table
 from alerts.schema import sellers as sellers_table
 from alerts.store import AlertStore
@@ -185,8 +186,10 @@ class _EvidenceIndex:
 
 class ConsoleBackend:
     def __init__(self, index: SearchIndex, store: AlertStore, evidence_dir: Path,
-                 local: ConsoleStore, catalog: Any = None) -> None:
+                 local: ConsoleStore, catalog: Any = None,
+                 url_policy: UrlPolicy | None = None) -> None:
         self.index = index
+        self.url_policy = url_policy or UrlPolicy()
         self.store = store
         self.evidence = EvidenceStore(evidence_dir)
         self.local = local
@@ -499,6 +502,12 @@ class ConsoleBackend:
             channel_options(name, {"type": kind, **options})
         except ChannelConfigError as exc:
             raise WatchlistError(str(exc)) from None
+        url = options.get("url")
+        if isinstance(url, str) and url:
+            try:  # rights holders must not make MarkWatch post to internal services
+                self.url_policy.check(url)
+            except BlockedUrl as exc:
+                raise WatchlistError(str(exc)) from None
         taken = {c.name: c.owner for c in self.local.channels()}
         if name in taken and taken[name] != owner:
             raise WatchlistError(f"channel name {name!r} is taken")

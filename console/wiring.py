@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alerts.netguard import UrlPolicy
 from alerts.store import AlertStore
 from console.auth import AuthStore
 from console.backend import ConsoleBackend
@@ -21,7 +22,10 @@ def build_console(settings: Settings, index: SearchIndex, store: AlertStore,
     """The console's tables live in the store-of-record database (URL or SQLite file)."""
     config = ConsoleConfig.from_mapping(settings.section("console"))
     engine = console_engine(settings.db_url or settings.alerts_db_path)
-    backend = ConsoleBackend(index, store, settings.evidence_dir, ConsoleStore(engine), catalog)
+    backend = ConsoleBackend(
+        index, store, settings.evidence_dir, ConsoleStore(engine), catalog,
+        UrlPolicy.from_urls(settings.allowed_hosts),
+    )
     return ConsoleDeps(
         backend=backend,
         auth=AuthStore(engine, session_hours=config.session_hours),

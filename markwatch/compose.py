@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from alerts.channels import Channel
+from alerts.channels.options import ChannelConfigError
 from alerts.channels.registry import build_channel
 from alerts.channels.webhook import WebhookChannel
 from alerts.config import AlertsConfig
+from alerts.netguard import BlockedUrl, UrlPolicy
 from alerts.outbox import OutboxDispatcher
 from alerts.store import AlertStore
+from console.console_store import ConsoleStore
+from console.tables import console_engine
 from detectors import Catalog, Detector, DetectorConfig, load_catalog
 from indexer.base import SearchIndex
 from indexer.elasticsearch_backend import ElasticsearchIndex, EsIndexConfig
@@ -21,6 +26,8 @@ from indexer.sqlite_backend import SqliteIndex
 from indexer.tee import TeeIndex
 from indexer.text import Tokenizer
 from markwatch.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def build_detector(settings: Settings) -> tuple[Catalog, Detector]:
@@ -59,6 +66,21 @@ def build_channels(settings: Settings, config: AlertsConfig | None = None) -> di
         channels[name] = WebhookChannel(url, name=name)
     for channel in config.channels:
         channels[channel.name] = build_channel(channel.name, channel.table)
+    # Channels rights holders saved in the portal: untrusted URLs, checked again here
+    # (DNS may have changed since they were saved).
+    policy = UrlPolicy.from_urls(settings.allowed_hosts)
+    for stored in ConsoleStore(
+        console_engine(settings.db_url or settings.alerts_db_path)
+    ).channels():
+        url = stored.options.get("url")
+        try:
+            if isinstance(url, str) and url:
+                policy.check(url)
+            channels[stored.name] = build_channel(
+                stored.name, {"type": stored.type, **stored.options}
+            )
+        except (BlockedUrl, ChannelConfigError) as exc:
+            logger.error("channel %s not loaded: %s", stored.name, exc)
     return channels
 
 

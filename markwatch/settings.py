@@ -34,6 +34,8 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     webhook_urls: tuple[str, ...] = ()
     catalog_dirs: tuple[Path, ...] = ()
+    # host:port pairs exempt from the outbound-URL guard (a staff-run receiver, the testbed)
+    allowed_hosts: tuple[str, ...] = ()
     # Raw tables handed to the component that owns them (each parses its own once).
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -98,6 +100,9 @@ def load_settings(
         redis_url=env.get("MARKWATCH_REDIS_URL") or core.get("redis_url", Settings.redis_url),
         webhook_urls=tuple(webhooks),
         catalog_dirs=tuple(Path(p) for p in catalog_dirs),
+        allowed_hosts=tuple(
+            _list(env.get("MARKWATCH_ALLOWED_HOSTS") or core.get("allowed_hosts"), "allowed_hosts")
+        ),
         sections=MappingProxyType(
             {k: MappingProxyType(v) for k, v in table.items() if isinstance(v, dict)}
         ),

@@ -6,7 +6,8 @@ import pytest
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
-from crawler.netguard import BlockedAddress, SsrfGuardMiddleware, UrlPolicy
+from alerts.netguard import BlockedUrl, UrlPolicy
+from crawler.netguard import BlockedAddress, SsrfGuardMiddleware
 from crawler.spiders.taobao import TaobaoSpider
 
 
@@ -38,7 +39,7 @@ def fake_dns(host: str) -> list[str]:
 def test_policy(url: str, blocked: bool) -> None:
     policy = UrlPolicy.from_urls(["http://127.0.0.1:8800"], resolver=fake_dns)
     if blocked:
-        with pytest.raises(BlockedAddress):
+        with pytest.raises(BlockedUrl):
             policy.check(url)
     else:
         policy.check(url)
