@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
-from testbed import jd, pdd, taobao
+from testbed import ali1688, expo, jd, jlshop, pdd, politeness, taobao, tmall
 from testbed.generate import DEFAULT_SEED, TestbedListing, generate
 from testbed.images import artwork_photo, packaging_photo, plain_photo
-
-ROBOTS_TXT = "User-agent: *\nDisallow: /_admin/\n"
-
+from testbed.politeness import ROBOTS_TXT, LoggedRequest, PolitenessRules, RequestLog
 
 # Each replica site gets its own deterministic slice of listings (seed, how many).
 SITE_PLAN: dict[str, tuple[int, int | None]] = {
     "taobao": (DEFAULT_SEED, None),
     "jd": (DEFAULT_SEED + 1, 150),
     "pdd": (DEFAULT_SEED + 2, 150),
+    "tmall": (DEFAULT_SEED + 3, 90),
+    "ali1688": (DEFAULT_SEED + 4, 90),
+    "expo": (DEFAULT_SEED + 5, 60),
+    "jlshop": (DEFAULT_SEED + 6, 40),  # crawled by a YAML site profile alone
+}
+
+# Listing ids as the parsers emit them, where they differ from "<site>:<nid>".
+TRUTH_IDS: Mapping[str, Callable[[TestbedListing], str]] = {
+    "ali1688": lambda item: f"1688:{item.nid}",
+    "expo": lambda item: f"cantonfair:{expo.product_id(item)}",
 }
 
 
@@ -45,7 +53,7 @@ class Testbed:
     def truth(self) -> list[dict[str, object]]:
         return [
             {
-                "id": f"{site}:{item.nid}",
+                "id": TRUTH_IDS[site](item) if site in TRUTH_IDS else f"{site}:{item.nid}",
                 "site": site,
                 "verdict": item.verdict,
                 "mark": item.mark,
@@ -65,10 +73,17 @@ def listing_photo(item: TestbedListing) -> bytes:
     return plain_photo(item.nid)
 
 
-def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    bed: Testbed, log: RequestLog | None = None, rules: PolitenessRules | None = None
+) -> type[BaseHTTPRequestHandler]:
+    manners: PolitenessRules = rules or PolitenessRules()
     by_nid = {item.nid: item for item in bed.sites["taobao"]}
     jd_by_sku = {item.nid: item for item in bed.sites["jd"]}
     pdd_by_id = {item.nid: item for item in bed.sites["pdd"]}
+    by_site = {site: {item.nid: item for item in items} for site, items in bed.sites.items()}
+    throttle = politeness.FirstHitThrottle(manners)
+    exhibits_by_pid = {expo.product_id(item): item for item in bed.sites["expo"]}
+    calendar_visits = [0]
     by_user: dict[str, list[TestbedListing]] = {}
     for item in bed.sites["taobao"]:
         by_user.setdefault(item.user_id, []).append(item)
@@ -85,6 +100,16 @@ def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             path = parts.path
+            target = path + (f"?{parts.query}" if parts.query else "")
+            if throttle.should_throttle(target):
+                return self._send(
+                    429,
+                    b"too many requests",
+                    "text/plain",
+                    {"Retry-After": str(manners.retry_after_s)},
+                )
+            if path.startswith(("/tmall/", "/1688/", "/expo/", "/jlshop/")):
+                return self._new_sites(path, query, target)
             if path == "/robots.txt":
                 return self._send(200, ROBOTS_TXT.encode(), "text/plain; charset=utf-8")
             if path == "/_truth.json":
@@ -115,8 +140,9 @@ def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
                     return self._send(404, b"not found", "text/plain")
                 return self._send(200, listing_photo(item), "image/jpeg")
             if path == "/jd/search":
-                page = jd.search_page(bed.sites["jd"], query.get("keyword", ""),
-                                      max(1, _int(query.get("page"), 1)))
+                page = jd.search_page(
+                    bed.sites["jd"], query.get("keyword", ""), max(1, _int(query.get("page"), 1))
+                )
                 return self._html(page)
             if path.startswith("/jd/item/"):
                 item = jd_by_sku.get(path.rsplit("/", 1)[-1].removesuffix(".html"))
@@ -125,27 +151,141 @@ def make_handler(bed: Testbed) -> type[BaseHTTPRequestHandler]:
                 return self._html(jd.item_page(item))
             if path == "/jd/prices/mgets":
                 skus = [s for s in query.get("skuIds", "").split(",") if s]
-                body = jd.price_answer(skus, jd_by_sku).encode()
-                return self._send(200, body, "application/json; charset=utf-8")
+                prices = jd.price_answer(skus, jd_by_sku).encode()
+                return self._send(200, prices, "application/json; charset=utf-8")
             if path == "/pdd/api/goods_list":
-                body = pdd.goods_list(bed.sites["pdd"], max(1, _int(query.get("page"), 1)),
-                                      min(100, max(1, _int(query.get("size"), pdd.PAGE_SIZE))))
+                body = pdd.goods_list(
+                    bed.sites["pdd"],
+                    max(1, _int(query.get("page"), 1)),
+                    min(100, max(1, _int(query.get("size"), pdd.PAGE_SIZE))),
+                )
                 return self._send(200, body.encode(), "application/json; charset=utf-8")
             if path.startswith("/pdd/api/goods/"):
                 item = pdd_by_id.get(path.rsplit("/", 1)[-1])
                 if item is None:
                     return self._send(404, b'{"error_code": 40001}', "application/json")
-                return self._send(200, pdd.goods_detail(item).encode(),
-                                  "application/json; charset=utf-8")
+                return self._send(
+                    200, pdd.goods_detail(item).encode(), "application/json; charset=utf-8"
+                )
+            return self._send(404, b"not found", "text/plain")
+
+        def _new_sites(self, path: str, query: dict[str, str], target: str) -> None:
+            site = path.split("/")[1]
+            if path.startswith(f"/{site}/img/"):
+                key = path.rsplit("/", 1)[-1].split(".")[0]
+                item = by_site["ali1688" if site == "1688" else site].get(key)
+                if item is None:
+                    return self._send(404, b"not found", "text/plain")
+                return self._send(200, listing_photo(item), "image/jpeg")
+            if site == "tmall":
+                return self._tmall(path, query, target)
+            if path == "/1688/search":
+                page = max(1, _int(query.get("beginPage"), 1))
+                return self._html(
+                    ali1688.search_page(bed.sites["ali1688"], query.get("keywords", ""), page)
+                )
+            if path == "/expo/api/exhibitors":
+                body = expo.exhibitor_search(bed.sites["expo"], max(1, _int(query.get("page"), 1)))
+                return self._json(body)
+            if path == "/expo/api/exhibits":
+                body = expo.exhibits(
+                    bed.sites["expo"],
+                    query.get("companyId", ""),
+                    max(1, _int(query.get("page"), 1)),
+                )
+                return self._json(body)
+            if path.startswith("/expo/exhibit/"):
+                item = exhibits_by_pid.get(path.rsplit("/", 1)[-1])
+                if item is None:
+                    return self._send(404, b"not found", "text/plain")
+                return self._html(expo.exhibit_page(item))
+            if path == "/jlshop/list":
+                page = max(1, _int(query.get("page"), 1))
+                return self._send(
+                    200, jlshop.list_page(bed.sites["jlshop"], page), jlshop.CONTENT_TYPE
+                )
+            if path.startswith("/jlshop/goods/"):
+                item = by_site["jlshop"].get(path.rsplit("/", 1)[-1].removesuffix(".html"))
+                if item is None:
+                    return self._send(404, b"not found", "text/plain")
+                return self._send(200, jlshop.detail_page(item), jlshop.CONTENT_TYPE)
+            if path == "/jlshop/calendar":
+                year, _, month = query.get("month", "2024-01").partition("-")
+                calendar_visits[0] += 1
+                calendar = politeness.calendar_page(
+                    _int(year, 2024), min(12, max(1, _int(month, 1))), calendar_visits[0]
+                )
+                return self._html(calendar)
+            if path == "/jlshop/search":  # robots.txt forbids it; answer like a search would
+                return self._html("<html><body>搜索结果</body></html>")
+            return self._send(404, b"not found", "text/plain")
+
+        def _tmall(self, path: str, query: dict[str, str], target: str) -> None:
+            items = by_site["tmall"]
+            if path in ("/tmall/", "/tmall/list"):
+                return self._html(tmall.list_page())
+            if path == "/tmall/api/itemlist":
+                body = tmall.itemlist(
+                    bed.sites["tmall"],
+                    query.get("cursor", ""),
+                    min(50, max(1, _int(query.get("size"), tmall.PAGE_SIZE))),
+                    query.get("q", ""),
+                )
+                return self._json(body)
+            if path == "/tmall/item.htm":
+                item = items.get(query.get("id", ""))
+                if item is None:
+                    return self._send(404, b"not found", "text/plain")
+                if politeness.login_walled(item.nid, manners) and not politeness.has_session(
+                    self.headers.get("Cookie")
+                ):
+                    location = f"{politeness.LOGIN_PATH}?redirectURL={quote(target, safe='')}"
+                    return self._send(302, b"", "text/plain", {"Location": location})
+                page, content_type = tmall.item_page(item)
+                return self._send(200, page, content_type)
+            if path == "/tmall/h5/detail":
+                item = items.get(query.get("id", ""))
+                if item is None:
+                    return self._json('{"ret": ["FAIL_SYS_ITEM_NOT_FOUND"]}', 404)
+                callback = "".join(c for c in query.get("callback", "") if c.isalnum())
+                return self._send(
+                    200,
+                    tmall.h5_detail(item, callback).encode(),
+                    "application/javascript; charset=utf-8",
+                )
+            if path == politeness.LOGIN_PATH:
+                return self._html(politeness.login_page(query.get("redirectURL", "")))
             return self._send(404, b"not found", "text/plain")
 
         def _html(self, page: str) -> None:
             self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _json(self, body: str, status: int = 200) -> None:
+            self._send(status, body.encode("utf-8"), "application/json; charset=utf-8")
+
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            content_type: str,
+            headers: Mapping[str, str] | None = None,
+        ) -> None:
+            if log is not None:
+                parts = urlsplit(self.path)
+                log.add(
+                    LoggedRequest(
+                        at=politeness.now(),
+                        target=self.path,
+                        path=parts.path + (f"?{parts.query}" if parts.query else ""),
+                        status=status,
+                        cookie=self.headers.get("Cookie", ""),
+                    )
+                )
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
@@ -166,7 +306,8 @@ class TestbedServer:
 
     def __init__(self, bed: Testbed | None = None, host: str = "127.0.0.1", port: int = 0):
         self.bed = bed or Testbed.build()
-        self._httpd = ThreadingHTTPServer((host, port), make_handler(self.bed))
+        self.log = RequestLog()  # what clients asked for, for tests of crawler manners
+        self._httpd = ThreadingHTTPServer((host, port), make_handler(self.bed, self.log))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -51,7 +51,9 @@ class RawResponseBuffer:
             self.evicted += 1
 
     def take(self, url: str) -> CapturedExchange | None:
-        return self._items.pop(url, None)
+        # Read, not pop: one search page can carry many listings (1688 offers), and each
+        # flagged one needs that page in its evidence.
+        return self._items.get(url)
 
     def __len__(self) -> int:
         return len(self._items)

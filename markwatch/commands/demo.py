@@ -23,7 +23,7 @@ from testbed.server import TestbedServer
 
 NAME = "demo"
 HELP = "crawl the local testbed end to end and print a JSON summary"
-SPIDERS = ("taobao", "jd", "pdd", "tmall", "ali1688", "expo")
+SPIDERS = ("taobao", "jd", "pdd", "tmall", "ali1688", "expo", "jlshop")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

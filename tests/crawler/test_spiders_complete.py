@@ -22,9 +22,21 @@ def testbed_url():  # type: ignore[no-untyped-def]
         yield bed.url
 
 
-@pytest.mark.parametrize("spider", ["taobao", "jd", "pdd"])
+@pytest.mark.parametrize(
+    ("spider", "site", "args"),
+    [
+        ("taobao", "taobao", ()),
+        ("jd", "jd", ()),
+        ("pdd", "pdd", ()),
+        ("tmall", "tmall", ()),
+        ("ali1688", "ali1688", ()),
+        ("expo", "expo", ()),
+        # A site with no Python spider of its own: crawled by its YAML profile alone.
+        ("profile", "jlshop", ("-a", "profile=jlshop")),
+    ],
+)
 def test_spider_crawls_its_replica_completely(
-    spider: str, testbed_url: str, tmp_path: Path
+    spider: str, site: str, args: tuple[str, ...], testbed_url: str, tmp_path: Path
 ) -> None:
     out = tmp_path / f"{spider}.jsonl"
     result = subprocess.run(
@@ -36,6 +48,7 @@ def test_spider_crawls_its_replica_completely(
             spider,
             "-a",
             f"base_url={testbed_url}",
+            *args,
             "-O",
             str(out),
             "-s",
@@ -49,7 +62,7 @@ def test_spider_crawls_its_replica_completely(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ERROR" not in result.stderr, result.stderr[-3000:]
-    truth = [t for t in httpx.get(f"{testbed_url}/_truth.json").json() if t["site"] == spider]
+    truth = [t for t in httpx.get(f"{testbed_url}/_truth.json").json() if t["site"] == site]
     crawled = [Listing.from_dict(json.loads(line)) for line in out.read_text("utf-8").splitlines()]
     ids = [c.id for c in crawled]
     assert len(ids) == len(set(ids)), "a listing was emitted twice"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import sqlite3
 import subprocess
@@ -37,7 +38,7 @@ def test_demo_summary_matches_truth_and_verdicts_are_right(tmp_path: Path) -> No
     assert summary["index"] == "sqlite"
     assert summary["alerts"] > 0
     assert summary["notifications"] == summary["alerts"]  # every alert reached the webhook
-    assert "crawled 100 listings" in result.stderr  # progress is shown while it works
+    assert re.search(r"crawled \d+ listings", result.stderr)  # progress while it works
 
     db = sqlite3.connect(tmp_path / "demo" / "index.sqlite3")
     docs = {row[0]: json.loads(row[1]) for row in db.execute("SELECT id, source FROM docs")}
