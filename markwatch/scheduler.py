@@ -113,14 +113,18 @@ class ScheduleConfig:
             if not isinstance(raw, Mapping):
                 raise ScheduleError("[[schedule.jobs]] entries must be tables")
             try:
-                jobs.append(JobSpec(
-                    name=str(raw["name"]), spider=str(raw["spider"]), cron=str(raw["cron"]),
-                    keywords=tuple(str(k) for k in raw.get("keywords", [])),
-                    jitter_s=int(raw.get("jitter_s", 0)),
-                    missed=raw.get("missed", "once"),
-                    args={str(k): str(v) for k, v in dict(raw.get("args", {})).items()},
-                    settings={str(k): str(v) for k, v in dict(raw.get("settings", {})).items()},
-                ))
+                jobs.append(
+                    JobSpec(
+                        name=str(raw["name"]),
+                        spider=str(raw["spider"]),
+                        cron=str(raw["cron"]),
+                        keywords=tuple(str(k) for k in raw.get("keywords", [])),
+                        jitter_s=int(raw.get("jitter_s", 0)),
+                        missed=raw.get("missed", "once"),
+                        args={str(k): str(v) for k, v in dict(raw.get("args", {})).items()},
+                        settings={str(k): str(v) for k, v in dict(raw.get("settings", {})).items()},
+                    )
+                )
             except KeyError as exc:
                 raise ScheduleError(f"schedule job {raw.get('name', '?')}: missing {exc}") from None
         names = [j.name for j in jobs]
@@ -186,18 +190,33 @@ class CrawlHistory:
 
     def set_next_fire(self, job: str, when: datetime) -> None:
         with self._lock, self._db:
-            self._db.execute("INSERT INTO job_state VALUES (?, ?) ON CONFLICT(job) "
-                             "DO UPDATE SET next_fire=excluded.next_fire", (job, when.isoformat()))
+            self._db.execute(
+                "INSERT INTO job_state VALUES (?, ?) ON CONFLICT(job) "
+                "DO UPDATE SET next_fire=excluded.next_fire",
+                (job, when.isoformat()),
+            )
 
-    def add(self, job: JobSpec, args: Mapping[str, str], scheduled_for: datetime, status: str,
-            started_at: datetime | None = None) -> int:
+    def add(
+        self,
+        job: JobSpec,
+        args: Mapping[str, str],
+        scheduled_for: datetime,
+        status: str,
+        started_at: datetime | None = None,
+    ) -> int:
         with self._lock, self._db:
             cur = self._db.execute(
                 "INSERT INTO runs (job, spider, args, scheduled_for, started_at, status) "
                 "VALUES (?,?,?,?,?,?)",
-                (job.name, job.spider, json.dumps(dict(args), ensure_ascii=False),
-                 scheduled_for.isoformat(), started_at.isoformat() if started_at else None,
-                 status))
+                (
+                    job.name,
+                    job.spider,
+                    json.dumps(dict(args), ensure_ascii=False),
+                    scheduled_for.isoformat(),
+                    started_at.isoformat() if started_at else None,
+                    status,
+                ),
+            )
             return int(cur.lastrowid or 0)
 
     def finish(self, run_id: int, ended_at: datetime, outcome: CrawlOutcome) -> None:
@@ -205,21 +224,33 @@ class CrawlHistory:
             self._db.execute(
                 "UPDATE runs SET ended_at=?, status=?, exit_code=?, pages=?, items=?, errors=?, "
                 "alerts=?, health=?, operator_alert=? WHERE id=?",
-                (ended_at.isoformat(), "ok" if outcome.exit_code == 0 else "failed",
-                 outcome.exit_code, outcome.pages, outcome.items, outcome.errors, outcome.alerts,
-                 json.dumps(outcome.health, ensure_ascii=False) if outcome.health else None,
-                 outcome.operator_alert, run_id))
+                (
+                    ended_at.isoformat(),
+                    "ok" if outcome.exit_code == 0 else "failed",
+                    outcome.exit_code,
+                    outcome.pages,
+                    outcome.items,
+                    outcome.errors,
+                    outcome.alerts,
+                    json.dumps(outcome.health, ensure_ascii=False) if outcome.health else None,
+                    outcome.operator_alert,
+                    run_id,
+                ),
+            )
 
     def previous_items(self, job: str, args: Mapping[str, str], limit: int = 5) -> list[int]:
         rows = self._db.execute(
             "SELECT items FROM runs WHERE job=? AND args=? AND status='ok' AND items IS NOT NULL "
             "ORDER BY id DESC LIMIT ?",
-            (job, json.dumps(dict(args), ensure_ascii=False), limit)).fetchall()
+            (job, json.dumps(dict(args), ensure_ascii=False), limit),
+        ).fetchall()
         return [int(r[0]) for r in rows]
 
     def recent(self, limit: int = 50, job: str | None = None) -> list[RunRecord]:
-        sql = ("SELECT id, job, spider, args, scheduled_for, started_at, ended_at, status, "
-               "exit_code, pages, items, errors, alerts, operator_alert FROM runs")
+        sql = (
+            "SELECT id, job, spider, args, scheduled_for, started_at, ended_at, status, "
+            "exit_code, pages, items, errors, alerts, operator_alert FROM runs"
+        )
         params: tuple[Any, ...] = ()
         if job:
             sql += " WHERE job=?"
@@ -274,8 +305,14 @@ class RunningCrawl(Protocol):
 
 
 class CrawlRunner(Protocol):
-    def start(self, job: JobSpec, args: Mapping[str, str], run_id: int,
-              baseline: Sequence[int], lock_fd: int | None) -> RunningCrawl: ...
+    def start(
+        self,
+        job: JobSpec,
+        args: Mapping[str, str],
+        run_id: int,
+        baseline: Sequence[int],
+        lock_fd: int | None,
+    ) -> RunningCrawl: ...
 
 
 class SubprocessCrawl:
@@ -307,20 +344,33 @@ class SubprocessCrawl:
 class SubprocessRunner:
     """Each crawl is `markwatch crawl SPIDER ...` in its own process (a fresh reactor)."""
 
-    def __init__(self, run_dir: Path, extra_settings: Mapping[str, str] | None = None,
-                 env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        extra_settings: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.run_dir = run_dir
         self.extra_settings = dict(extra_settings or {})
         self.env = dict(env) if env is not None else None
 
-    def start(self, job: JobSpec, args: Mapping[str, str], run_id: int,
-              baseline: Sequence[int], lock_fd: int | None) -> SubprocessCrawl:
+    def start(
+        self,
+        job: JobSpec,
+        args: Mapping[str, str],
+        run_id: int,
+        baseline: Sequence[int],
+        lock_fd: int | None,
+    ) -> SubprocessCrawl:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         report = self.run_dir / f"run-{run_id}.json"
         log = self.run_dir / f"run-{run_id}.log"
-        settings = {**self.extra_settings, **job.settings,
-                    "MARKWATCH_RUN_REPORT": str(report),
-                    "MARKWATCH_HEALTH_BASELINE": ",".join(str(n) for n in baseline)}
+        settings = {
+            **self.extra_settings,
+            **job.settings,
+            "MARKWATCH_RUN_REPORT": str(report),
+            "MARKWATCH_HEALTH_BASELINE": ",".join(str(n) for n in baseline),
+        }
         cmd = [sys.executable, "-m", "markwatch.cli", "crawl", job.spider]
         for key, value in args.items():
             cmd += ["-a", f"{key}={value}"]
@@ -328,7 +378,10 @@ class SubprocessRunner:
             cmd += ["-s", f"{key}={value}"]
         with log.open("wb") as out:
             process = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, env=self.env,
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
                 pass_fds=(lock_fd,) if lock_fd is not None else (),
             )
         return SubprocessCrawl(process, report, log)
@@ -364,9 +417,15 @@ class _ActiveJob:
 
 
 class Scheduler:
-    def __init__(self, config: ScheduleConfig, history: CrawlHistory, runner: CrawlRunner,
-                 lock_dir: Path, clock: Clock | None = None,
-                 on_operator_alert: Callable[[str, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: ScheduleConfig,
+        history: CrawlHistory,
+        runner: CrawlRunner,
+        lock_dir: Path,
+        clock: Clock | None = None,
+        on_operator_alert: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.config = config
         self.history = history
         self.runner = runner
@@ -421,8 +480,9 @@ class Scheduler:
             self.history.add(job, {}, latest, "skipped_missed")
             return None
         if missed:
-            logger.warning("job %s: %d missed runs skipped, running once now",
-                           job.name, len(missed))
+            logger.warning(
+                "job %s: %d missed runs skipped, running once now", job.name, len(missed)
+            )
         return latest
 
     def _start(self, job: JobSpec, fire: datetime, now: datetime) -> bool:
@@ -447,8 +507,9 @@ class Scheduler:
                     return
                 self.history.finish(active.run_id, self.clock.now(), outcome)
                 if outcome.operator_alert:
-                    logger.error("crawl health alert, job %s: %s", active.job.name,
-                                 outcome.operator_alert)
+                    logger.error(
+                        "crawl health alert, job %s: %s", active.job.name, outcome.operator_alert
+                    )
                     if self.on_operator_alert:
                         self.on_operator_alert(active.job.name, outcome.operator_alert)
                 active.current = None
@@ -458,7 +519,9 @@ class Scheduler:
                 return
             args = active.pending.pop(0)
             baseline = self.history.previous_items(active.job.name, args)
-            active.run_id = self.history.add(active.job, args, active.scheduled_for, "running",
-                                             started_at=self.clock.now())
-            active.current = self.runner.start(active.job, args, active.run_id, baseline,
-                                               active.lock.fd)
+            active.run_id = self.history.add(
+                active.job, args, active.scheduled_for, "running", started_at=self.clock.now()
+            )
+            active.current = self.runner.start(
+                active.job, args, active.run_id, baseline, active.lock.fd
+            )

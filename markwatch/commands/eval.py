@@ -17,7 +17,10 @@ TARGET = 0.95
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--input", type=Path, action="append", default=None,
+        "--input",
+        type=Path,
+        action="append",
+        default=None,
         help="labelled JSONL file or directory (repeatable; default: the packaged eval set)",
     )
     parser.add_argument("--mistakes", type=int, default=20, help="mistakes to list in the report")

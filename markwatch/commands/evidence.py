@@ -14,8 +14,9 @@ HELP = "verify the evidence store (non-zero exit on tampering), show or export a
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="evidence directory (default: DATA_DIR/evidence)")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="evidence directory (default: DATA_DIR/evidence)"
+    )
     sub = parser.add_subparsers(dest="evidence_command", required=True)
     sub.add_parser("verify", help="re-hash every file and the log chain")
     show = sub.add_parser("show", help="the evidence log entries of one listing, as JSON lines")
@@ -38,6 +39,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(entry.to_json())
         return 0 if entries else 1
     entries = store.export_case(args.listing_id, args.dest)
-    print(json.dumps({"listing_id": args.listing_id, "files": len(entries),
-                      "dest": str(args.dest)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"listing_id": args.listing_id, "files": len(entries), "dest": str(args.dest)},
+            ensure_ascii=False,
+        )
+    )
     return 0 if entries else 1

@@ -26,16 +26,26 @@ HELP = "run the crawl schedule from config (cron per spider and keyword set)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--once", action="store_true",
-                        help="start whatever is due now, wait for it, exit")
-    parser.add_argument("--history", type=int, nargs="?", const=30, default=None, metavar="N",
-                        help="print the last N crawls (default 30) and exit")
+    parser.add_argument(
+        "--once", action="store_true", help="start whatever is due now, wait for it, exit"
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        nargs="?",
+        const=30,
+        default=None,
+        metavar="N",
+        help="print the last N crawls (default 30) and exit",
+    )
     parser.add_argument("--job", default=None, help="with --history: only this job")
 
 
 def format_history(records: list[RunRecord]) -> list[str]:
-    head = (f"{'id':>5} {'job':<20} {'status':<16} {'started':<20} {'ended':<20} "
-            f"{'pages':>6} {'items':>6} {'errors':>6} {'alerts':>6}  args / operator alert")
+    head = (
+        f"{'id':>5} {'job':<20} {'status':<16} {'started':<20} {'ended':<20} "
+        f"{'pages':>6} {'items':>6} {'errors':>6} {'alerts':>6}  args / operator alert"
+    )
     lines = [head]
     for r in records:
         extra = " ".join(f"{k}={v}" for k, v in r.args.items())
@@ -44,7 +54,8 @@ def format_history(records: list[RunRecord]) -> list[str]:
         lines.append(
             f"{r.id:>5} {r.job[:20]:<20} {r.status:<16} {(r.started_at or '-')[:19]:<20} "
             f"{(r.ended_at or '-')[:19]:<20} {_n(r.pages):>6} {_n(r.items):>6} "
-            f"{_n(r.errors):>6} {_n(r.alerts):>6}  {extra}")
+            f"{_n(r.errors):>6} {_n(r.alerts):>6}  {extra}"
+        )
     return lines
 
 
@@ -72,11 +83,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         env = dict(os.environ)
         if getattr(args, "config", None):
             env["MARKWATCH_CONFIG"] = str(args.config)  # the crawls read the same config
-        runner = SubprocessRunner(base / "runs", evidence.scrapy_settings(settings.evidence_dir),
-                                  env)
+        runner = SubprocessRunner(
+            base / "runs", evidence.scrapy_settings(settings.evidence_dir), env
+        )
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-        scheduler = Scheduler(config, history, runner, base / "locks",
-                              on_operator_alert=_print_alert)
+        scheduler = Scheduler(
+            config, history, runner, base / "locks", on_operator_alert=_print_alert
+        )
         if args.once:
             scheduler.tick()
             scheduler.wait_idle(None)
@@ -88,8 +101,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        print(f"scheduling {len(config.jobs)} jobs: "
-              + ", ".join(f"{j.name} [{j.cron}]" for j in config.jobs), file=sys.stderr)
+        print(
+            f"scheduling {len(config.jobs)} jobs: "
+            + ", ".join(f"{j.name} [{j.cron}]" for j in config.jobs),
+            file=sys.stderr,
+        )
         scheduler.run_forever(stop)
         return 0
     finally:
