@@ -7,19 +7,35 @@ switch themselves off and the crawl just emits Listing items.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from alerts.store import AlertStore
-from detectors.types import Finding, Listing
+from detectors.types import Finding, ImageEvidence, Listing
 from indexer.base import SearchIndex
 
 SETTING = "MARKWATCH_COMPONENTS"
 
 
 class ListingDetector(Protocol):
-    def detect(self, listing: Listing) -> Finding: ...
+    def detect(self, listing: Listing, images: Sequence[ImageEvidence] = ()) -> Finding: ...
+
+
+class ImageInspector(Protocol):
+    """Looks at one listing photo: insignia always, OCR only when asked (it costs ~10x)."""
+
+    def inspect(self, name: str, data: bytes, *, ocr: bool) -> ImageEvidence: ...
+
+
+@dataclass(frozen=True)
+class ImageStage:
+    inspector: ImageInspector
+    images_root: Path  # where the media pipeline stores downloaded photos
+    # OCR runs only for listings that name a product category of a protected GI
+    # (人参, 大米 …) without the mark in their text: where packaging photos matter.
+    ocr_words: tuple[str, ...] = ()
 
 
 @dataclass
@@ -35,6 +51,7 @@ class PipelineComponents:
     detector: ListingDetector
     index: SearchIndex
     alerts: AlertStore
+    images: ImageStage | None = None
     index_chunk_size: int = 200
     counters: CrawlCounters = field(default_factory=CrawlCounters)
     on_progress: Callable[[CrawlCounters], None] | None = None

@@ -11,9 +11,11 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
-from crawler.components import SETTING, PipelineComponents
-from detectors.types import Finding, Listing, ListingError
+from crawler.components import SETTING, ImageStage, PipelineComponents
+from detectors.types import Finding, ImageEvidence, Listing, ListingError
 from indexer.base import IndexedDoc
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ class ListingPipeline:
 
 
 class DetectPipeline:
+    """Text first; photos only where the text alone does not already settle it."""
+
     def __init__(self, components: PipelineComponents) -> None:
         self.components = components
 
@@ -59,12 +63,39 @@ class DetectPipeline:
     def from_crawler(cls, crawler: Crawler) -> DetectPipeline:
         return cls(_components(crawler))
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        finding = self.components.detector.detect(Listing.from_dict(item))
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        listing = Listing.from_dict(item)
+        detector = self.components.detector
+        finding = detector.detect(listing)
+        stage = self.components.images
+        if stage is not None and finding.verdict != "infringing" and item.get("image_files"):
+            # Image analysis releases the GIL (OpenCV, onnxruntime): run it off the reactor.
+            evidence = await maybe_deferred_to_future(
+                deferToThread(_inspect_images, stage, listing, finding, item["image_files"])
+            )
+            if evidence:
+                finding = detector.detect(listing, images=evidence)
         if finding.verdict != "clear":
             self.components.counters.findings += 1
         item["finding"] = finding.to_dict()
         return item
+
+
+def _inspect_images(
+    stage: ImageStage, listing: Listing, finding: Finding, files: list[dict[str, str]]
+) -> list[ImageEvidence]:
+    text = f"{listing.title} {listing.description}"
+    named = any(m.mark in text for m in finding.marks)
+    want_ocr = not named and any(word in text for word in stage.ocr_words)
+    out = []
+    for entry in files:
+        try:
+            data = (stage.images_root / entry["path"]).read_bytes()
+        except OSError as exc:
+            out.append(ImageEvidence(image=entry["url"], error=f"not readable: {exc}"))
+            continue
+        out.append(stage.inspector.inspect(entry["url"], data, ocr=want_ocr))
+    return out
 
 
 class IndexPipeline:
