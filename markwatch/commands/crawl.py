@@ -6,7 +6,8 @@ import argparse
 import json
 
 from crawler.components import PipelineComponents
-from markwatch.compose import services
+from crawler.keywords import keywords_from
+from markwatch.compose import Services, services
 from markwatch.crawling import CrawlJob, crawl_overrides, run_crawls
 from markwatch.settings import Settings
 
@@ -23,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="spider argument",
+    )
+    parser.add_argument(
+        "--catalog-keywords",
+        action="store_true",
+        help="search for every catalog mark and watchlist keyword (-a keywords=...)",
     )
     parser.add_argument(
         "-s",
@@ -44,12 +50,21 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
     return out
 
 
+def search_keywords(svc: Services) -> list[str]:
+    names = [m.name for m in svc.catalog.marks]
+    watched = [k for w in svc.alerts.watchlists() if w.active for k in (*w.marks, *w.keywords)]
+    return keywords_from(names, watched)
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     with services(settings) as svc:
         components = PipelineComponents(svc.detector, svc.index, svc.alerts)
         overrides = {**crawl_overrides(settings), **_pairs(args.scrapy_settings, "-s")}
+        spider_args = _pairs(args.spider_args, "-a")
+        if args.catalog_keywords and "keywords" not in spider_args:
+            spider_args["keywords"] = ",".join(search_keywords(svc))
         stats = run_crawls(
-            [CrawlJob(args.spider, _pairs(args.spider_args, "-a"))], components, overrides
+            [CrawlJob(args.spider, spider_args)], components, overrides
         )[0]
         delivery = svc.dispatcher.deliver_until_idle(timeout=120)
         counters = components.counters
