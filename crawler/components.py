@@ -8,6 +8,7 @@ switch themselves off and the crawl just emits Listing items.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +33,7 @@ class ImageInspector(Protocol):
 @dataclass(frozen=True)
 class ImageStage:
     inspector: ImageInspector
+    executor: Executor  # a few worker threads: the analysis releases the GIL
     images_root: Path  # where the media pipeline stores downloaded photos
     # OCR runs only for listings that name a product category of a protected GI
     # (人参, 大米 …) without the mark in their text: where packaging photos matter.

@@ -6,13 +6,12 @@ feed exports stay readable: `finding` is added by DetectPipeline.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThread
 
 from crawler.components import SETTING, ImageStage, PipelineComponents
 from detectors.types import Finding, ImageEvidence, Listing, ListingError
@@ -69,9 +68,9 @@ class DetectPipeline:
         finding = detector.detect(listing)
         stage = self.components.images
         if stage is not None and finding.verdict != "infringing" and item.get("image_files"):
-            # Image analysis releases the GIL (OpenCV, onnxruntime): run it off the reactor.
-            evidence = await maybe_deferred_to_future(
-                deferToThread(_inspect_images, stage, listing, finding, item["image_files"])
+            # Off the reactor thread, on the stage's few workers (OpenCV, onnxruntime).
+            evidence = await asyncio.wrap_future(
+                stage.executor.submit(_inspect_images, stage, listing, finding, item["image_files"])
             )
             if evidence:
                 finding = detector.detect(listing, images=evidence)

@@ -18,6 +18,7 @@ from alerts.outbox import OutboxDispatcher
 from alerts.store import AlertStore
 from console.console_store import ConsoleStore
 from console.tables import console_engine
+from crawler.components import ImageStage
 from detectors import Catalog, Detector, DetectorConfig, load_catalog
 from indexer.base import SearchIndex
 from indexer.elasticsearch_backend import ElasticsearchIndex, EsIndexConfig
@@ -109,6 +110,17 @@ def alert_services(settings: Settings) -> Iterator[tuple[AlertStore, dict[str, C
             channel.close()
 
 
+def build_image_stage(settings: Settings, catalog: Catalog) -> ImageStage | None:
+    if not settings.images:
+        return None
+    from markwatch.images import ThreadLocalInspector  # OpenCV/onnxruntime: load on demand
+
+    inspector = ThreadLocalInspector()
+    # The product noun closing each GI name (人参, 大米, 绿豆 …) gates OCR.
+    words = sorted({m.name[-2:] for m in catalog.marks if m.kind == "gi" and len(m.name) > 2})
+    return ImageStage(inspector, inspector.executor, settings.data_dir / "images", tuple(words))
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -117,6 +129,7 @@ class Services:
     index: SearchIndex
     alerts: AlertStore
     channels: dict[str, Channel]
+    images: ImageStage | None = None
 
     @property
     def dispatcher(self) -> OutboxDispatcher:
@@ -125,12 +138,15 @@ class Services:
     def close(self) -> None:
         self.index.close()
         self.alerts.close()
+        if self.images is not None:
+            self.images.executor.shutdown(wait=True, cancel_futures=True)
         for channel in self.channels.values():
             channel.close()
 
 
 @contextmanager
-def services(settings: Settings) -> Iterator[Services]:
+def services(settings: Settings, *, images: bool = False) -> Iterator[Services]:
+    """The shared components; `images=True` adds the photo stage crawls use."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog, detector = build_detector(settings)
     alerts_config = AlertsConfig.from_mapping(settings.section("alerts"))
@@ -142,6 +158,7 @@ def services(settings: Settings) -> Iterator[Services]:
         index=build_index(settings, catalog),
         alerts=build_alert_store(settings, alerts_config),
         channels=channels,
+        images=build_image_stage(settings, catalog) if images else None,
     )
     try:
         yield built

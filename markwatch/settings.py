@@ -34,6 +34,7 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     webhook_urls: tuple[str, ...] = ()
     catalog_dirs: tuple[Path, ...] = ()
+    images: bool = True  # look inside listing photos (insignia matching, OCR)
     # host:port pairs exempt from the outbound-URL guard (a staff-run receiver, the testbed)
     allowed_hosts: tuple[str, ...] = ()
     # Raw tables handed to the component that owns them (each parses its own once).
@@ -100,6 +101,7 @@ def load_settings(
         redis_url=env.get("MARKWATCH_REDIS_URL") or core.get("redis_url", Settings.redis_url),
         webhook_urls=tuple(webhooks),
         catalog_dirs=tuple(Path(p) for p in catalog_dirs),
+        images=_flag(env.get("MARKWATCH_IMAGES", core.get("images", True)), "images"),
         allowed_hosts=tuple(
             _list(env.get("MARKWATCH_ALLOWED_HOSTS") or core.get("allowed_hosts"), "allowed_hosts")
         ),
@@ -117,6 +119,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"config file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: {exc}") from None
+
+
+def _flag(value: Any, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{what} must be true or false, not {value!r}")
 
 
 def _list(value: Any, what: str) -> list[str]:

@@ -190,6 +190,8 @@ def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> list[TestbedListing]:
         (90, lambda: _gi_evasion_listing(w)),
         (80, lambda: _olympic_listing(w, licensed=False)),
         (30, lambda: _olympic_listing(w, licensed=True)),
+        (15, lambda: _olympic_photo_only_listing(w)),
+        (15, lambda: _gi_photo_only_listing(w)),
         (50, lambda: _distractor_listing(w)),
         (90, lambda: _unrelated_listing(w)),
     ]
@@ -260,6 +262,60 @@ def _olympic_listing(w: _Writer, licensed: bool) -> TestbedListing:
         mark=mark.name,
         sales=w.rng.randint(0, 20000),
         image=f"art:{mark.name}",
+    )
+
+
+def _olympic_photo_only_listing(w: _Writer) -> TestbedListing:
+    """A clean title; the mascot is only in the photo."""
+    mark = w.pick(("冰墩墩", "雪容融"))
+    title = w.pick(
+        (
+            "可爱熊猫公仔 毛绒玩具 生日礼物",
+            "冬季吉祥物摆件 灯笼娃娃 礼品",
+            "卡通熊猫手办 桌面摆件",
+            "毛绒玩偶 抱枕 儿童礼物 新款",
+        )
+    )
+    shop = w.pick(COUNTERFEIT_SHOPS)
+    return TestbedListing(
+        nid=w.nid(),
+        title=title,
+        price=round(w.rng.uniform(19.0, 129.0), 2),
+        quantity="1件",
+        location=w.pick(("浙江 义乌", "广东 深圳")),
+        nick=shop,
+        user_id=_user_id(shop),
+        description=title,
+        category="olympic_photo_only",
+        verdict="infringing",
+        mark=mark,
+        sales=w.rng.randint(0, 5000),
+        image=f"art:{mark}",
+    )
+
+
+def _gi_photo_only_listing(w: _Writer) -> TestbedListing:
+    """The GI name is only printed on the packaging in the photo; the seller is elsewhere."""
+    mark = w.rng.choice([m for m in GI_MARKS if m.category == "ginseng"])
+    qty, grams = w.gi_quantity(mark)
+    title = f"{w.pick(('东北', '野生', '精选'))}人参 {w.pick(('礼盒装', '整支', '切片'))} {qty}"
+    shop = w.pick(COUNTERFEIT_SHOPS)
+    origin = w.pick(OUTSIDE_ORIGINS)
+    return TestbedListing(
+        nid=w.nid(),
+        title=title,
+        price=w.price(mark, grams, w.rng.uniform(2.2, 5.0)),
+        quantity=qty,
+        location=w.pick(OUTSIDE_LOCATIONS),
+        nick=shop,
+        user_id=_user_id(shop),
+        description=f"产地：{origin}。净含量：{qty}。",
+        category="gi_photo_only",
+        verdict="infringing",
+        mark=mark.name,
+        sales=w.rng.randint(0, 5000),
+        image=f"text:{mark.name}",
+        attributes=(("产地", origin), ("净含量", qty)),
     )
 
 

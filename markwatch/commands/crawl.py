@@ -57,15 +57,13 @@ def search_keywords(svc: Services) -> list[str]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    with services(settings) as svc:
-        components = PipelineComponents(svc.detector, svc.index, svc.alerts)
+    with services(settings, images=True) as svc:
+        components = PipelineComponents(svc.detector, svc.index, svc.alerts, images=svc.images)
         overrides = {**crawl_overrides(settings), **_pairs(args.scrapy_settings, "-s")}
         spider_args = _pairs(args.spider_args, "-a")
         if args.catalog_keywords and "keywords" not in spider_args:
             spider_args["keywords"] = ",".join(search_keywords(svc))
-        stats = run_crawls(
-            [CrawlJob(args.spider, spider_args)], components, overrides
-        )[0]
+        stats = run_crawls([CrawlJob(args.spider, spider_args)], components, overrides)[0]
         delivery = svc.dispatcher.deliver_until_idle(timeout=120)
         counters = components.counters
         print(

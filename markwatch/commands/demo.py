@@ -61,9 +61,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         truth = httpx.get(f"{bed.url}/_truth.json", timeout=10).json()
         print(f"testbed at {bed.url}: {len(truth)} listings", file=sys.stderr)
         print(f"index: {settings.index_backend}, data: {demo_dir}", file=sys.stderr)
-        with services(settings) as svc:
+        with services(settings, images=True) as svc:
             components = PipelineComponents(
-                svc.detector, svc.index, svc.alerts, on_progress=_Progress()
+                svc.detector, svc.index, svc.alerts, images=svc.images, on_progress=_Progress()
             )
             run_crawls(
                 [CrawlJob(name, {"base_url": bed.url}) for name in SPIDERS],

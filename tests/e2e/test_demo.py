@@ -57,6 +57,18 @@ def test_demo_summary_matches_truth_and_verdicts_are_right(tmp_path: Path) -> No
             assert all(m["reasons"] for m in finding["marks"] if m["score"] > 0.0) or any(
                 m["reasons"] for m in finding["marks"]
             ), f"{listing_id}: flagged without a reason"
+    # Clean titles, marks only in the photos: found by insignia matching and OCR.
+    for listing_id, expected in truth.items():
+        if expected["category"] not in ("olympic_photo_only", "gi_photo_only"):
+            continue
+        reasons = [r for m in docs[listing_id]["finding"]["marks"] for r in m["reasons"]]
+        codes = {r["code"] for r in reasons}
+        if expected["category"] == "olympic_photo_only":
+            assert "insignia_in_image" in codes, (listing_id, reasons)
+            region = next(r for r in reasons if r["code"] == "insignia_in_image")["evidence"]
+            assert region.count("(") == 4, region  # the matched quadrilateral
+        else:
+            assert "mark_in_image_text" in codes, (listing_id, reasons)
     true_pos = outcome["flag/flag"]
     precision = true_pos / max(1, true_pos + outcome["flag/clear"])
     recall = true_pos / max(1, true_pos + outcome["clear/flag"])
