@@ -7,6 +7,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
 
 from alerts.channels import Channel
 from alerts.channels.options import ChannelConfigError
@@ -16,8 +19,8 @@ from alerts.config import AlertsConfig
 from alerts.netguard import BlockedUrl, UrlPolicy
 from alerts.outbox import OutboxDispatcher
 from alerts.store import AlertStore
-from console.console_store import ConsoleStore
-from console.tables import console_engine
+from console.console_store import ConsoleStore, StoredChannel
+from console.tables import channels as console_channels_table
 from crawler.components import ImageStage
 from detectors import Catalog, Detector, DetectorConfig, load_catalog
 from indexer.base import SearchIndex
@@ -70,9 +73,7 @@ def build_channels(settings: Settings, config: AlertsConfig | None = None) -> di
     # Channels rights holders saved in the portal: untrusted URLs, checked again here
     # (DNS may have changed since they were saved).
     policy = UrlPolicy.from_urls(settings.allowed_hosts)
-    for stored in ConsoleStore(
-        console_engine(settings.db_url or settings.alerts_db_path)
-    ).channels():
+    for stored in _portal_channels(settings):
         url = stored.options.get("url")
         try:
             if isinstance(url, str) and url:
@@ -83,6 +84,25 @@ def build_channels(settings: Settings, config: AlertsConfig | None = None) -> di
         except (BlockedUrl, ChannelConfigError) as exc:
             logger.error("channel %s not loaded: %s", stored.name, exc)
     return channels
+
+
+def _portal_channels(settings: Settings) -> list[StoredChannel]:
+    """Channels saved in the console, if the console ever ran on this database.
+
+    Read-only on purpose: crawler processes must not race to create console tables.
+    """
+    target = settings.db_url or f"sqlite:///{settings.alerts_db_path}"
+    if "://" not in target or (
+        target.startswith("sqlite:///") and not Path(target.removeprefix("sqlite:///")).exists()
+    ):
+        return []
+    engine = sa.create_engine(target)
+    try:
+        if not sa.inspect(engine).has_table(console_channels_table.name):
+            return []
+        return ConsoleStore(engine).channels()
+    finally:
+        engine.dispose()
 
 
 def staff_webhook_name(url: str) -> str:

@@ -127,7 +127,11 @@ class EvidencePipeline:
         refs: list[dict[str, str]] = []
         if self.config.images:
             for image_url in list(item.get("images") or [])[: self.config.max_images]:
-                fetched = self.buffer.take(str(image_url)) or await self._fetch(str(image_url))
+                fetched = (
+                    self.buffer.take(str(image_url))
+                    or self._from_media_store(item, str(image_url))
+                    or await self._fetch(str(image_url))
+                )
                 if fetched is None:
                     continue
                 exchanges.append(fetched)
@@ -143,6 +147,24 @@ class EvidencePipeline:
             stats.inc_value("evidence/files", len(refs))
         item["evidence"] = refs
         return item
+
+    def _from_media_store(self, item: dict[str, Any], url: str) -> CapturedExchange | None:
+        """The copy the media pipeline already downloaded, so the site is not asked twice."""
+        root = self.crawler.settings.get("MARKWATCH_IMAGES_STORE")
+        entry = next((f for f in item.get("image_files") or [] if f.get("url") == url), None)
+        if not root or entry is None:
+            return None
+        try:
+            body = (Path(root) / entry["path"]).read_bytes()
+        except OSError:
+            return None
+        kind = mimetypes.guess_type(entry["path"])[0] or "application/octet-stream"
+        return CapturedExchange(
+            url=url, method="GET", request_headers=[], status=200,
+            response_headers=[("Content-Type", kind), ("Content-Length", str(len(body))),
+                              ("X-MarkWatch-Capture", "media-pipeline copy")],
+            body=body,
+        )
 
     async def _fetch(self, url: str) -> CapturedExchange | None:
         if not url.startswith(("http://", "https://")):

@@ -83,6 +83,8 @@ def start_worker(config: FrontierConfig, base_url: str, data_dir: Path, worker: 
         "-s", f"MARKWATCH_WORKER_TTL={config.heartbeat_ttl_s}",
         "-s", f"MAX_IDLE_TIME_BEFORE_CLOSE={config.max_idle_s}",
         "-s", f"CONCURRENT_REQUESTS={concurrency}",
+        # Screenshots re-open flagged pages in Chromium: not crawler fetches, kept out here.
+        "-s", "MARKWATCH_EVIDENCE_SCREENSHOTS=False",
         "-s", "LOG_LEVEL=INFO",
     ]
     env = {**os.environ, "MARKWATCH_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}

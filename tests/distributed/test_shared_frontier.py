@@ -40,7 +40,8 @@ def test_a_killed_workers_requests_are_finished_by_the_other(crawl_env: Any) -> 
     assert _finish(survivor) == 0, env.log("survivor")[-3000:]
 
     assert env.indexed_ids() == env.truth_ids
-    refetched = set(env.fetches.duplicates())
+    # An in-flight item page brings its listing photos along: those are not frontier pages.
+    refetched = {p for p in env.fetches.duplicates() if "/img/" not in p}
     assert len(refetched) <= len(inflight)
     assert all(any(path.encode() in entry for entry in inflight) for path in refetched)
     assert "reclaimed" in env.log("survivor")
