@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import httpx
 
+from alerts.netguard import BlockedUrl, UrlPolicy
+
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 15.0
 
@@ -21,14 +23,34 @@ def is_url(name: str) -> bool:
     return name.startswith(("http://", "https://"))
 
 
-def fetch_image(url: str, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFAULT_TIMEOUT,
-                client: httpx.Client | None = None) -> bytes:
-    """The body of `url`, refusing anything over `max_bytes` without reading it all."""
+def fetch_image(
+    url: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = DEFAULT_TIMEOUT,
+    client: httpx.Client | None = None,
+    policy: UrlPolicy | None = None,
+) -> bytes:
+    """The body of `url`, refusing anything over `max_bytes` without reading it all.
+
+    Every request, redirects included, must pass `policy` (no internal addresses).
+    """
     if not is_url(url):
         raise ImageFetchError(f"not an http(s) URL: {url}")
+    guard = policy or UrlPolicy()
+
+    def check(request: httpx.Request) -> None:
+        try:
+            guard.check(str(request.url))
+        except BlockedUrl as exc:
+            raise ImageFetchError(str(exc)) from None
+
     owned = client is None
-    http = client or httpx.Client(timeout=timeout, follow_redirects=True,
-                                  headers={"User-Agent": "MarkWatch image fetch"})
+    http = client or httpx.Client(
+        timeout=timeout,
+        follow_redirects=True,
+        headers={"User-Agent": "MarkWatch image fetch"},
+        event_hooks={"request": [check]},
+    )
     try:
         with http.stream("GET", url) as response:
             if response.status_code != 200:

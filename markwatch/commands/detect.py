@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from detectors.types import Finding, Listing, ListingError
+from alerts.netguard import UrlPolicy
+from detectors.image.analyze import ImageAnalyzer
+from detectors.types import Finding, ImageEvidence, Listing, ListingError
 from markwatch.compose import build_detector
+from markwatch.image_fetch import ImageFetchError, fetch_image, is_url
 from markwatch.settings import Settings
 
 NAME = "detect"
@@ -16,11 +20,48 @@ HELP = "run the detectors over Listing JSONL; Finding JSONL on stdout"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", required=True, help="Listing JSONL file ('-' for stdin)")
+    parser.add_argument(
+        "--no-images", action="store_true", help="text only: do not open the listings' images"
+    )
+    parser.add_argument("--no-ocr", action="store_true", help="images: insignia matching only")
+
+
+class _ImageReader:
+    """Reads listing images (local paths, relative to the input file, or http(s) URLs)."""
+
+    def __init__(self, base_dir: Path, settings: Settings, ocr: bool) -> None:
+        self.base_dir = base_dir
+        self.ocr = ocr
+        self.policy = UrlPolicy.from_urls(settings.allowed_hosts)
+        self._analyzer: ImageAnalyzer | None = None
+
+    def evidence(self, listing: Listing) -> list[ImageEvidence]:
+        out = []
+        for name in listing.images:
+            try:
+                if is_url(name):
+                    data = fetch_image(name, policy=self.policy)
+                else:
+                    path = Path(name)
+                    data = (path if path.is_absolute() else self.base_dir / path).read_bytes()
+            except (ImageFetchError, OSError) as exc:
+                out.append(ImageEvidence(image=name, error=str(exc)))
+                continue
+            out.append(self.analyzer.analyze(name, data))
+        return out
+
+    @property
+    def analyzer(self) -> ImageAnalyzer:
+        if self._analyzer is None:  # OpenCV and the OCR models only when an image shows up
+            self._analyzer = ImageAnalyzer.default(with_ocr=self.ocr)
+        return self._analyzer
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     _, detector = build_detector(settings)
     source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
+    base_dir = Path.cwd() if args.input == "-" else Path(args.input).resolve().parent
+    images = None if args.no_images else _ImageReader(base_dir, settings, not args.no_ocr)
     bad = 0
     with source:
         for number, line in enumerate(source, 1):
@@ -39,7 +80,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                     errors=(f"invalid listing: {exc}",),
                 )
             else:
-                finding = detector.detect(listing)
+                evidence = images.evidence(listing) if images and listing.images else []
+                finding = detector.detect(listing, images=evidence)
             sys.stdout.write(json.dumps(finding.to_dict(), ensure_ascii=False) + "\n")
     return 1 if bad else 0
 
