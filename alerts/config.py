@@ -74,12 +74,22 @@ class AlertsConfig:
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> AlertsConfig:
-        known = {"webhook_urls", "console_url", "lease_seconds", "batch_size", "digest_timezone",
-                 "retry", "repeat_infringer", "channels", "watchlists"}
+        known = {
+            "webhook_urls",
+            "console_url",
+            "lease_seconds",
+            "batch_size",
+            "digest_timezone",
+            "retry",
+            "repeat_infringer",
+            "channels",
+            "watchlists",
+        }
         _no_unknown("alerts", table, known)
         retry = _section("alerts.retry", table.get("retry", {}), RetryConfig)
-        repeat = _section("alerts.repeat_infringer", table.get("repeat_infringer", {}),
-                          RepeatInfringerConfig)
+        repeat = _section(
+            "alerts.repeat_infringer", table.get("repeat_infringer", {}), RepeatInfringerConfig
+        )
         channels = _channels(table.get("channels", {}))
         watchlists = _watchlists(table.get("watchlists", []), {c.name for c in channels})
         config = cls(

@@ -43,8 +43,12 @@ class DeliveryReport:
     released: int = 0  # leases of vanished senders given back to the queue
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
-        return DeliveryReport(self.sent + other.sent, self.retrying + other.retrying,
-                              self.dead + other.dead, self.released + other.released)
+        return DeliveryReport(
+            self.sent + other.sent,
+            self.retrying + other.retrying,
+            self.dead + other.dead,
+            self.released + other.released,
+        )
 
 
 class OutboxDispatcher:
@@ -83,8 +87,7 @@ class OutboxDispatcher:
             for message in batch:
                 channel = self.channels.get(message.channel)
                 if channel is None:
-                    outbox.mark_failed(message, f"no channel {message.channel!r} configured",
-                                       None)
+                    outbox.mark_failed(message, f"no channel {message.channel!r} configured", None)
                     dead += 1
                     continue
                 try:
@@ -97,12 +100,18 @@ class OutboxDispatcher:
                     else:
                         outbox.mark_failed(message, str(exc), None)
                         dead += 1
-                        logger.warning("dead letter %s on %s: %s", message.idempotency_key,
-                                       message.channel, exc)
+                        logger.warning(
+                            "dead letter %s on %s: %s",
+                            message.idempotency_key,
+                            message.channel,
+                            exc,
+                        )
                     continue
                 if not outbox.mark_sent(message):
-                    logger.warning("lease on %s expired while sending; it may be sent again",
-                                   message.idempotency_key)
+                    logger.warning(
+                        "lease on %s expired while sending; it may be sent again",
+                        message.idempotency_key,
+                    )
                 sent += 1
                 if self._on_sent:
                     self._on_sent(message.idempotency_key)

@@ -27,18 +27,36 @@ class OutboxStore:
         self._engine = engine
 
     def queue(
-        self, connection: Connection, *, channel: str, key: str, payload: dict[str, Any],
-        alert_id: int | None = None, watchlist_id: int | None = None, kind: str = "alert",
+        self,
+        connection: Connection,
+        *,
+        channel: str,
+        key: str,
+        payload: dict[str, Any],
+        alert_id: int | None = None,
+        watchlist_id: int | None = None,
+        kind: str = "alert",
         now: datetime | None = None,
     ) -> bool:
         """Queue once per idempotency key (inside the caller's transaction); True if new."""
         at = now or utcnow()
-        return insert_if_absent(
-            connection, outbox,
-            alert_id=alert_id, watchlist_id=watchlist_id, channel=channel, kind=kind,
-            idempotency_key=key, payload=payload, state="pending", attempts=0,
-            next_attempt_at=at, created_at=at,
-        ) is not None
+        return (
+            insert_if_absent(
+                connection,
+                outbox,
+                alert_id=alert_id,
+                watchlist_id=watchlist_id,
+                channel=channel,
+                kind=kind,
+                idempotency_key=key,
+                payload=payload,
+                state="pending",
+                attempts=0,
+                next_attempt_at=at,
+                created_at=at,
+            )
+            is not None
+        )
 
     def release_expired(self, now: datetime | None = None) -> int:
         """Messages whose sender vanished mid-send (crash, kill) become pending again."""
@@ -50,8 +68,9 @@ class OutboxStore:
             )
         return int(result.rowcount or 0)
 
-    def claim(self, limit: int, lease: timedelta, due_before: datetime | None = None
-              ) -> list[OutboxMessage]:
+    def claim(
+        self, limit: int, lease: timedelta, due_before: datetime | None = None
+    ) -> list[OutboxMessage]:
         """Take up to `limit` messages due at `due_before` (default now) for `lease`."""
         at = utcnow()
         token = secrets.token_hex(16)
@@ -82,19 +101,29 @@ class OutboxStore:
         with self._engine.begin() as conn:
             result = conn.execute(
                 self._settle(message).values(
-                    state="sent", sent_at=now or utcnow(), attempts=outbox.c.attempts + 1,
-                    lease_until=None, last_error=None,
+                    state="sent",
+                    sent_at=now or utcnow(),
+                    attempts=outbox.c.attempts + 1,
+                    lease_until=None,
+                    last_error=None,
                 )
             )
         return bool(result.rowcount)
 
-    def mark_failed(self, message: OutboxMessage, error: str, retry_in: timedelta | None,
-                    now: datetime | None = None) -> bool:
+    def mark_failed(
+        self,
+        message: OutboxMessage,
+        error: str,
+        retry_in: timedelta | None,
+        now: datetime | None = None,
+    ) -> bool:
         """Schedule a retry after `retry_in`, or dead-letter the message when it is None."""
         at = now or utcnow()
         values: dict[str, Any] = {
-            "attempts": outbox.c.attempts + 1, "last_error": error[:2000],
-            "lease_until": None, "claim_token": None,
+            "attempts": outbox.c.attempts + 1,
+            "last_error": error[:2000],
+            "lease_until": None,
+            "claim_token": None,
         }
         if retry_in is None:
             values["state"] = "dead"
@@ -117,8 +146,14 @@ class OutboxStore:
                 sa.select(outbox).where(outbox.c.state == "dead").order_by(outbox.c.id)
             ).mappings()
             return [
-                DeadLetter(r["id"], r["channel"], r["idempotency_key"], r["attempts"],
-                           r["last_error"] or "", iso(r["created_at"]))
+                DeadLetter(
+                    r["id"],
+                    r["channel"],
+                    r["idempotency_key"],
+                    r["attempts"],
+                    r["last_error"] or "",
+                    iso(r["created_at"]),
+                )
                 for r in rows
             ]
 
@@ -155,7 +190,12 @@ class OutboxStore:
 
 def _message(row: Any) -> OutboxMessage:
     return OutboxMessage(
-        id=row["id"], alert_id=row["alert_id"], channel=row["channel"],
-        idempotency_key=row["idempotency_key"], payload=row["payload"],
-        attempts=row["attempts"], kind=row["kind"], claim_token=row["claim_token"] or "",
+        id=row["id"],
+        alert_id=row["alert_id"],
+        channel=row["channel"],
+        idempotency_key=row["idempotency_key"],
+        payload=row["payload"],
+        attempts=row["attempts"],
+        kind=row["kind"],
+        claim_token=row["claim_token"] or "",
     )

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 users = sa.Table(
-    "users", metadata,
+    "users",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("display_name", sa.String(200), nullable=False, server_default=""),
@@ -22,7 +23,8 @@ users = sa.Table(
 )
 
 sellers = sa.Table(
-    "sellers", metadata,
+    "sellers",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("key", sa.String(400), nullable=False, unique=True),
     sa.Column("platform", sa.String(50), nullable=False),
@@ -36,7 +38,8 @@ sellers = sa.Table(
 )
 
 alerts = sa.Table(
-    "alerts", metadata,
+    "alerts",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("listing_id", sa.String(400), nullable=False),
     sa.Column("mark", sa.String(100), nullable=False),
@@ -63,7 +66,8 @@ alerts = sa.Table(
 )
 
 alert_events = sa.Table(
-    "alert_events", metadata,
+    "alert_events",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("alert_id", sa.Integer, sa.ForeignKey("alerts.id"), nullable=False, index=True),
     sa.Column("at", sa.DateTime, nullable=False),
@@ -75,7 +79,8 @@ alert_events = sa.Table(
 )
 
 watchlists = sa.Table(
-    "watchlists", metadata,
+    "watchlists",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("owner", sa.String(200), nullable=False),
@@ -90,7 +95,8 @@ watchlists = sa.Table(
 )
 
 outbox = sa.Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("alert_id", sa.Integer, sa.ForeignKey("alerts.id"), nullable=True),
     sa.Column("watchlist_id", sa.Integer, sa.ForeignKey("watchlists.id"), nullable=True),
@@ -110,7 +116,8 @@ outbox = sa.Table(
 )
 
 digest_items = sa.Table(
-    "digest_items", metadata,
+    "digest_items",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("watchlist_id", sa.Integer, sa.ForeignKey("watchlists.id"), nullable=False),
     sa.Column("channel", sa.String(200), nullable=False),

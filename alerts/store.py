@@ -64,7 +64,11 @@ class AlertStore:
 
     # -- alerts ----------------------------------------------------------------------
     def record(
-        self, listing: Listing, finding: Finding, *, at: datetime | None = None,
+        self,
+        listing: Listing,
+        finding: Finding,
+        *,
+        at: datetime | None = None,
         actor: str = CRAWLER,
     ) -> list[AlertChange]:
         """Create or refresh the alerts for a finding; queue messages for those who want them."""
@@ -82,23 +86,58 @@ class AlertStore:
             routes = self._watchlist_rows(conn, active_only=True)
             for hit in hits:
                 reasons = [r.to_dict() for r in hit.reasons]
-                created = insert_if_absent(
-                    conn, alerts,
-                    listing_id=listing.id, mark=hit.mark, kind=hit.kind,
-                    verdict=finding.verdict, score=hit.score, status="new",
-                    platform=listing.platform, seller_id=seller_id, price=listing.price,
-                    gone=False, repeat_infringer=repeat, first_seen=now, last_seen=now,
-                    updated_at=now, listing=listing_dict, reasons=reasons,
-                ) is not None
+                created = (
+                    insert_if_absent(
+                        conn,
+                        alerts,
+                        listing_id=listing.id,
+                        mark=hit.mark,
+                        kind=hit.kind,
+                        verdict=finding.verdict,
+                        score=hit.score,
+                        status="new",
+                        platform=listing.platform,
+                        seller_id=seller_id,
+                        price=listing.price,
+                        gone=False,
+                        repeat_infringer=repeat,
+                        first_seen=now,
+                        last_seen=now,
+                        updated_at=now,
+                        listing=listing_dict,
+                        reasons=reasons,
+                    )
+                    is not None
+                )
                 row = _alert_row(conn, listing.id, hit.mark)
                 if created:
-                    self._audit(conn, row["id"], actor, "created", None, "new", now,
-                                {"verdict": finding.verdict, "score": round(hit.score, 4),
-                                 "repeat_infringer": repeat})
+                    self._audit(
+                        conn,
+                        row["id"],
+                        actor,
+                        "created",
+                        None,
+                        "new",
+                        now,
+                        {
+                            "verdict": finding.verdict,
+                            "score": round(hit.score, 4),
+                            "repeat_infringer": repeat,
+                        },
+                    )
                     what: tuple[str, ...] = ()
                 else:
-                    what = self._refresh(conn, row, listing, finding.verdict, hit.score,
-                                         reasons, seller_id, actor, now)
+                    what = self._refresh(
+                        conn,
+                        row,
+                        listing,
+                        finding.verdict,
+                        hit.score,
+                        reasons,
+                        seller_id,
+                        actor,
+                        now,
+                    )
                 alert = _alert(_alert_by_id(conn, row["id"]))
                 if alert.status in lifecycle.NOTIFIABLE_STATUSES:
                     self._route(conn, alert, routes, now)
@@ -106,24 +145,52 @@ class AlertStore:
         return changes
 
     def _refresh(
-        self, conn: Connection, row: Any, listing: Listing, verdict: str, score: float,
-        reasons: list[dict[str, str]], seller_id: int | None, actor: str, now: datetime,
+        self,
+        conn: Connection,
+        row: Any,
+        listing: Listing,
+        verdict: str,
+        score: float,
+        reasons: list[dict[str, str]],
+        seller_id: int | None,
+        actor: str,
+        now: datetime,
     ) -> tuple[str, ...]:
         values: dict[str, Any] = {
-            "last_seen": now, "verdict": verdict, "score": score, "reasons": reasons,
-            "listing": listing.to_dict(), "seller_id": seller_id or row["seller_id"],
+            "last_seen": now,
+            "verdict": verdict,
+            "score": score,
+            "reasons": reasons,
+            "listing": listing.to_dict(),
+            "seller_id": seller_id or row["seller_id"],
             "gone": False,
         }
         what: list[str] = []
         if listing.price is not None and listing.price != row["price"]:
             values.update(price=listing.price, previous_price=row["price"], updated_at=now)
-            self._audit(conn, row["id"], actor, "price_changed", None, None, now,
-                        {"from": row["price"], "to": listing.price})
+            self._audit(
+                conn,
+                row["id"],
+                actor,
+                "price_changed",
+                None,
+                None,
+                now,
+                {"from": row["price"], "to": listing.price},
+            )
             what.append("price")
         if verdict != row["verdict"]:
             values["updated_at"] = now
-            self._audit(conn, row["id"], actor, "verdict_changed", None, None, now,
-                        {"from": row["verdict"], "to": verdict})
+            self._audit(
+                conn,
+                row["id"],
+                actor,
+                "verdict_changed",
+                None,
+                None,
+                now,
+                {"from": row["verdict"], "to": verdict},
+            )
             what.append("verdict")
         if row["gone"]:
             values["updated_at"] = now
@@ -138,13 +205,17 @@ class AlertStore:
         """A re-crawl found the listing removed: its alerts say so (and stay for the record)."""
         now = to_db(at) if at else utcnow()
         with self.engine.begin() as conn:
-            ids = list(conn.execute(
-                sa.select(alerts.c.id).where(alerts.c.listing_id == listing_id,
-                                             alerts.c.gone == sa.false())
-            ).scalars())
+            ids = list(
+                conn.execute(
+                    sa.select(alerts.c.id).where(
+                        alerts.c.listing_id == listing_id, alerts.c.gone == sa.false()
+                    )
+                ).scalars()
+            )
             for alert_id in ids:
-                conn.execute(alerts.update().where(alerts.c.id == alert_id)
-                             .values(gone=True, updated_at=now))
+                conn.execute(
+                    alerts.update().where(alerts.c.id == alert_id).values(gone=True, updated_at=now)
+                )
                 self._audit(conn, alert_id, actor, "gone", None, None, now, {})
             return [_alert(_alert_by_id(conn, i)) for i in ids]
 
@@ -171,8 +242,9 @@ class AlertStore:
             if change.reason and "reason" not in detail:
                 detail["note"] = change.reason
             conn.execute(alerts.update().where(alerts.c.id == alert_id).values(**values))
-            self._audit(conn, alert_id, actor, "status", row["status"], change.to_status, now,
-                        detail)
+            self._audit(
+                conn, alert_id, actor, "status", row["status"], change.to_status, now, detail
+            )
             return _alert(_alert_by_id(conn, alert_id))
 
     def get(self, alert_id: int) -> Alert:
@@ -193,22 +265,45 @@ class AlertStore:
     def audit_trail(self, alert_id: int) -> list[AuditEntry]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(alert_events).where(alert_events.c.alert_id == alert_id)
+                sa.select(alert_events)
+                .where(alert_events.c.alert_id == alert_id)
                 .order_by(alert_events.c.id)
             ).mappings()
             return [
-                AuditEntry(r["alert_id"], iso(r["at"]), r["actor"], r["action"],
-                           r["from_status"], r["to_status"], dict(r["detail"]))
+                AuditEntry(
+                    r["alert_id"],
+                    iso(r["at"]),
+                    r["actor"],
+                    r["action"],
+                    r["from_status"],
+                    r["to_status"],
+                    dict(r["detail"]),
+                )
                 for r in rows
             ]
 
-    def _audit(self, conn: Connection, alert_id: int, actor: str, action: str,
-               from_status: str | None, to_status: str | None, at: datetime,
-               detail: dict[str, Any]) -> None:
-        conn.execute(alert_events.insert().values(
-            alert_id=alert_id, at=at, actor=actor, action=action, from_status=from_status,
-            to_status=to_status, detail=detail,
-        ))
+    def _audit(
+        self,
+        conn: Connection,
+        alert_id: int,
+        actor: str,
+        action: str,
+        from_status: str | None,
+        to_status: str | None,
+        at: datetime,
+        detail: dict[str, Any],
+    ) -> None:
+        conn.execute(
+            alert_events.insert().values(
+                alert_id=alert_id,
+                at=at,
+                actor=actor,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                detail=detail,
+            )
+        )
 
     # -- sellers -----------------------------------------------------------------------
     def _upsert_seller(self, conn: Connection, listing: Listing, now: datetime) -> int | None:
@@ -216,29 +311,41 @@ class AlertStore:
         key = seller_key(listing.platform, seller)
         if key is None:
             return None
-        conn.execute(insert_ignoring_duplicates(self.engine, sellers).values(
-            key=key, platform=listing.platform, platform_seller_id=seller.id, name=seller.name,
-            shop_url=None, credit_code=seller.credit_code,
-            locations=[seller.location] if seller.location else [], first_seen=now,
-            last_seen=now,
-        ))
+        conn.execute(
+            insert_ignoring_duplicates(self.engine, sellers).values(
+                key=key,
+                platform=listing.platform,
+                platform_seller_id=seller.id,
+                name=seller.name,
+                shop_url=None,
+                credit_code=seller.credit_code,
+                locations=[seller.location] if seller.location else [],
+                first_seen=now,
+                last_seen=now,
+            )
+        )
         row = conn.execute(sa.select(sellers).where(sellers.c.key == key)).mappings().one()
         locations = list(row["locations"])
         if seller.location and seller.location not in locations:
             locations.append(seller.location)
-        conn.execute(sellers.update().where(sellers.c.id == row["id"]).values(
-            name=seller.name or row["name"],
-            credit_code=seller.credit_code or row["credit_code"],
-            locations=locations,
-            last_seen=max(now, row["last_seen"]),
-        ))
+        conn.execute(
+            sellers.update()
+            .where(sellers.c.id == row["id"])
+            .values(
+                name=seller.name or row["name"],
+                credit_code=seller.credit_code or row["credit_code"],
+                locations=locations,
+                last_seen=max(now, row["last_seen"]),
+            )
+        )
         return int(row["id"])
 
     def set_shop_url(self, seller_id: int, shop_url: str) -> None:
         """Shop pages are crawled separately from items; their spider records the URL here."""
         with self.engine.begin() as conn:
-            conn.execute(sellers.update().where(sellers.c.id == seller_id)
-                         .values(shop_url=shop_url))
+            conn.execute(
+                sellers.update().where(sellers.c.id == seller_id).values(shop_url=shop_url)
+            )
 
     def seller(self, seller_id: int) -> SellerProfile:
         with self.engine.connect() as conn:
@@ -257,9 +364,9 @@ class AlertStore:
         ).scalar()
         if not code:
             return [seller_id]
-        return list(conn.execute(
-            sa.select(sellers.c.id).where(sellers.c.credit_code == code)
-        ).scalars())
+        return list(
+            conn.execute(sa.select(sellers.c.id).where(sellers.c.credit_code == code)).scalars()
+        )
 
     def _confirmed_since(self, since: datetime) -> sa.ColumnElement[bool]:
         return sa.and_(alerts.c.confirmed_at.is_not(None), alerts.c.confirmed_at >= since)
@@ -269,7 +376,8 @@ class AlertStore:
         since = now - timedelta(days=policy.window_days)
         related = self._related_sellers(conn, seller_id)
         confirmed = conn.execute(
-            sa.select(sa.func.count()).select_from(alerts)
+            sa.select(sa.func.count())
+            .select_from(alerts)
             .where(alerts.c.seller_id.in_(related), self._confirmed_since(since))
         ).scalar()
         return int(confirmed or 0) >= policy.threshold
@@ -280,11 +388,13 @@ class AlertStore:
         policy = self.config.repeat_infringer
         since = now - timedelta(days=policy.window_days)
         with self.engine.connect() as conn:
-            counts: dict[int, int] = dict(conn.execute(  # type: ignore[arg-type]
-                sa.select(alerts.c.seller_id, sa.func.count())
-                .where(alerts.c.seller_id.is_not(None), self._confirmed_since(since))
-                .group_by(alerts.c.seller_id)
-            ).all())
+            counts: dict[int, int] = dict(
+                conn.execute(  # type: ignore[arg-type]
+                    sa.select(alerts.c.seller_id, sa.func.count())
+                    .where(alerts.c.seller_id.is_not(None), self._confirmed_since(since))
+                    .group_by(alerts.c.seller_id)
+                ).all()
+            )
             if not counts:
                 return []
             rows = conn.execute(sa.select(sellers).where(sellers.c.id.in_(list(counts))))
@@ -303,8 +413,12 @@ class AlertStore:
     # -- users and watchlists ---------------------------------------------------------
     def save_user(self, user: User) -> None:
         now = utcnow()
-        values = {"display_name": user.display_name, "email": user.email, "role": user.role,
-                  "organisation": user.organisation}
+        values = {
+            "display_name": user.display_name,
+            "email": user.email,
+            "role": user.role,
+            "organisation": user.organisation,
+        }
         with self.engine.begin() as conn:
             if insert_if_absent(conn, users, name=user.name, created_at=now, **values) is None:
                 conn.execute(users.update().where(users.c.name == user.name).values(**values))
@@ -312,65 +426,110 @@ class AlertStore:
     def users(self) -> list[User]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(users).order_by(users.c.name)).mappings()
-            return [User(r["name"], r["role"], r["display_name"], r["email"], r["organisation"])
-                    for r in rows]
+            return [
+                User(r["name"], r["role"], r["display_name"], r["email"], r["organisation"])
+                for r in rows
+            ]
 
     def save_watchlist(self, watchlist: wl.Watchlist) -> int:
         now = utcnow()
         values = {
-            "owner": watchlist.owner, "owner_kind": watchlist.owner_kind,
-            "criteria": watchlist.criteria(), "channels": list(watchlist.channels),
-            "delivery": watchlist.delivery, "language": watchlist.language,
-            "active": watchlist.active, "updated_at": now,
+            "owner": watchlist.owner,
+            "owner_kind": watchlist.owner_kind,
+            "criteria": watchlist.criteria(),
+            "channels": list(watchlist.channels),
+            "delivery": watchlist.delivery,
+            "language": watchlist.language,
+            "active": watchlist.active,
+            "updated_at": now,
         }
         with self.engine.begin() as conn:
-            conn.execute(insert_ignoring_duplicates(self.engine, watchlists).values(
-                name=watchlist.name, created_at=now, **values))
-            conn.execute(watchlists.update().where(watchlists.c.name == watchlist.name)
-                         .values(**values))
-            return int(conn.execute(
-                sa.select(watchlists.c.id).where(watchlists.c.name == watchlist.name)
-            ).scalar_one())
+            conn.execute(
+                insert_ignoring_duplicates(self.engine, watchlists).values(
+                    name=watchlist.name, created_at=now, **values
+                )
+            )
+            conn.execute(
+                watchlists.update().where(watchlists.c.name == watchlist.name).values(**values)
+            )
+            return int(
+                conn.execute(
+                    sa.select(watchlists.c.id).where(watchlists.c.name == watchlist.name)
+                ).scalar_one()
+            )
 
     def watchlists(self) -> list[wl.Watchlist]:
         with self.engine.connect() as conn:
             return [w for _id, w in self._watchlist_rows(conn, active_only=False)]
 
-    def _watchlist_rows(self, conn: Connection, *, active_only: bool
-                        ) -> list[tuple[int, wl.Watchlist]]:
+    def _watchlist_rows(
+        self, conn: Connection, *, active_only: bool
+    ) -> list[tuple[int, wl.Watchlist]]:
         query = sa.select(watchlists).order_by(watchlists.c.id)
         if active_only:
             query = query.where(watchlists.c.active == sa.true())
         out = []
         for r in conn.execute(query).mappings():
-            out.append((r["id"], wl.Watchlist.from_mapping({
-                "name": r["name"], "owner": r["owner"], "owner_kind": r["owner_kind"],
-                "channels": list(r["channels"]), "delivery": r["delivery"],
-                "language": r["language"], "active": r["active"], **r["criteria"],
-            })))
+            out.append(
+                (
+                    r["id"],
+                    wl.Watchlist.from_mapping(
+                        {
+                            "name": r["name"],
+                            "owner": r["owner"],
+                            "owner_kind": r["owner_kind"],
+                            "channels": list(r["channels"]),
+                            "delivery": r["delivery"],
+                            "language": r["language"],
+                            "active": r["active"],
+                            **r["criteria"],
+                        }
+                    ),
+                )
+            )
         return out
 
     # -- routing and digests ------------------------------------------------------------
-    def _route(self, conn: Connection, alert: Alert,
-               routes: Iterable[tuple[int, wl.Watchlist]], now: datetime) -> None:
+    def _route(
+        self,
+        conn: Connection,
+        alert: Alert,
+        routes: Iterable[tuple[int, wl.Watchlist]],
+        now: datetime,
+    ) -> None:
         """Queue the alert for every channel that wants it; keys make repeats no-ops."""
         for channel in self.channel_names:
             key = idempotency_key(alert.id, None, channel)
-            self.outbox.queue(conn, channel=channel, key=key, alert_id=alert.id, now=now,
-                              payload=self.alert_payload(alert, key))
+            self.outbox.queue(
+                conn,
+                channel=channel,
+                key=key,
+                alert_id=alert.id,
+                now=now,
+                payload=self.alert_payload(alert, key),
+            )
         for watchlist_id, watchlist in routes:
             if not wl.matches(watchlist, alert):
                 continue
             for channel in watchlist.channels:
                 if watchlist.delivery == "digest":
-                    conn.execute(insert_ignoring_duplicates(self.engine, digest_items).values(
-                        watchlist_id=watchlist_id, channel=channel, alert_id=alert.id,
-                        queued_at=now))
+                    conn.execute(
+                        insert_ignoring_duplicates(self.engine, digest_items).values(
+                            watchlist_id=watchlist_id,
+                            channel=channel,
+                            alert_id=alert.id,
+                            queued_at=now,
+                        )
+                    )
                     continue
                 key = idempotency_key(alert.id, watchlist.name, channel)
                 self.outbox.queue(
-                    conn, channel=channel, key=key, alert_id=alert.id,
-                    watchlist_id=watchlist_id, now=now,
+                    conn,
+                    channel=channel,
+                    key=key,
+                    alert_id=alert.id,
+                    watchlist_id=watchlist_id,
+                    now=now,
                     payload=self.alert_payload(alert, key, watchlist),
                 )
 
@@ -382,37 +541,60 @@ class AlertStore:
         queued = 0
         with self.engine.begin() as conn:
             routes = dict(self._watchlist_rows(conn, active_only=False))
-            items = conn.execute(
-                sa.select(digest_items).where(digest_items.c.digest_key.is_(None))
-                .order_by(digest_items.c.id)
-            ).mappings().all()
+            items = (
+                conn.execute(
+                    sa.select(digest_items)
+                    .where(digest_items.c.digest_key.is_(None))
+                    .order_by(digest_items.c.id)
+                )
+                .mappings()
+                .all()
+            )
             batches: dict[tuple[int, str, str], list[Any]] = {}
             for item in items:
                 day = _local_day(item["queued_at"], zone)
                 if day < today or include_today:
                     batches.setdefault((item["watchlist_id"], item["channel"], day), []).append(
-                        item)
+                        item
+                    )
             for (watchlist_id, channel, day), batch in batches.items():
                 watchlist = routes[watchlist_id]
                 digest_route = hashlib.sha256(channel.encode()).hexdigest()[:8]
                 key = f"mw-digest-{watchlist_id}-{digest_route}-{day}-{batch[0]['id']}"
                 payload = {
-                    "type": "digest", "idempotency_key": key, "day": day,
-                    "watchlist": watchlist.name, "owner": watchlist.owner,
+                    "type": "digest",
+                    "idempotency_key": key,
+                    "day": day,
+                    "watchlist": watchlist.name,
+                    "owner": watchlist.owner,
                     "language": watchlist.language,
-                    "alerts": [self.alert_payload(_alert(_alert_by_id(conn, i["alert_id"])),
-                                                  key, watchlist) for i in batch],
+                    "alerts": [
+                        self.alert_payload(
+                            _alert(_alert_by_id(conn, i["alert_id"])), key, watchlist
+                        )
+                        for i in batch
+                    ],
                 }
-                if self.outbox.queue(conn, channel=channel, key=key, kind="digest",
-                                     watchlist_id=watchlist_id, payload=payload, now=now):
+                if self.outbox.queue(
+                    conn,
+                    channel=channel,
+                    key=key,
+                    kind="digest",
+                    watchlist_id=watchlist_id,
+                    payload=payload,
+                    now=now,
+                ):
                     queued += 1
-                conn.execute(digest_items.update()
-                             .where(digest_items.c.id.in_([i["id"] for i in batch]))
-                             .values(digest_key=key))
+                conn.execute(
+                    digest_items.update()
+                    .where(digest_items.c.id.in_([i["id"] for i in batch]))
+                    .values(digest_key=key)
+                )
         return queued
 
-    def alert_payload(self, alert: Alert, key: str,
-                      watchlist: wl.Watchlist | None = None) -> dict[str, Any]:
+    def alert_payload(
+        self, alert: Alert, key: str, watchlist: wl.Watchlist | None = None
+    ) -> dict[str, Any]:
         listing = alert.listing
         console = self.config.console_url
         return {
@@ -452,8 +634,18 @@ class AlertStore:
     def outbox_messages(self) -> list[OutboxMessage]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(outbox).order_by(outbox.c.id)).mappings()
-            return [OutboxMessage(r["id"], r["alert_id"], r["channel"], r["idempotency_key"],
-                                  r["payload"], r["attempts"], r["kind"]) for r in rows]
+            return [
+                OutboxMessage(
+                    r["id"],
+                    r["alert_id"],
+                    r["channel"],
+                    r["idempotency_key"],
+                    r["payload"],
+                    r["attempts"],
+                    r["kind"],
+                )
+                for r in rows
+            ]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -483,9 +675,13 @@ def to_aware_utc(moment: datetime) -> datetime:
 
 
 def _alert_row(conn: Connection, listing_id: str, mark: str) -> Any:
-    return conn.execute(
-        sa.select(alerts).where(alerts.c.listing_id == listing_id, alerts.c.mark == mark)
-    ).mappings().one()
+    return (
+        conn.execute(
+            sa.select(alerts).where(alerts.c.listing_id == listing_id, alerts.c.mark == mark)
+        )
+        .mappings()
+        .one()
+    )
 
 
 def _alert_by_id(conn: Connection, alert_id: int) -> Any:
@@ -497,22 +693,38 @@ def _alert_by_id(conn: Connection, alert_id: int) -> Any:
 
 def _alert(row: Any) -> Alert:
     return Alert(
-        id=row["id"], listing_id=row["listing_id"], mark=row["mark"], kind=row["kind"],
-        verdict=row["verdict"], score=row["score"], status=row["status"],
-        first_seen=iso(row["first_seen"]), last_seen=iso(row["last_seen"]),
-        listing=dict(row["listing"]), reasons=list(row["reasons"]),
-        seller_id=row["seller_id"], price=row["price"], previous_price=row["previous_price"],
-        gone=bool(row["gone"]), repeat_infringer=bool(row["repeat_infringer"]),
-        dismissed_reason=row["dismissed_reason"], case_number=row["case_number"],
+        id=row["id"],
+        listing_id=row["listing_id"],
+        mark=row["mark"],
+        kind=row["kind"],
+        verdict=row["verdict"],
+        score=row["score"],
+        status=row["status"],
+        first_seen=iso(row["first_seen"]),
+        last_seen=iso(row["last_seen"]),
+        listing=dict(row["listing"]),
+        reasons=list(row["reasons"]),
+        seller_id=row["seller_id"],
+        price=row["price"],
+        previous_price=row["previous_price"],
+        gone=bool(row["gone"]),
+        repeat_infringer=bool(row["repeat_infringer"]),
+        dismissed_reason=row["dismissed_reason"],
+        case_number=row["case_number"],
         agency=row["agency"],
     )
 
 
 def _seller(row: Any) -> SellerProfile:
     return SellerProfile(
-        id=row["id"], key=row["key"], platform=row["platform"],
-        platform_seller_id=row["platform_seller_id"], name=row["name"],
-        shop_url=row["shop_url"], credit_code=row["credit_code"],
-        locations=tuple(row["locations"]), first_seen=iso(row["first_seen"]),
+        id=row["id"],
+        key=row["key"],
+        platform=row["platform"],
+        platform_seller_id=row["platform_seller_id"],
+        name=row["name"],
+        shop_url=row["shop_url"],
+        credit_code=row["credit_code"],
+        locations=tuple(row["locations"]),
+        first_seen=iso(row["first_seen"]),
         last_seen=iso(row["last_seen"]),
     )

@@ -19,7 +19,14 @@ Delivery = Literal["immediate", "digest"]
 
 _LIST_FIELDS = ("marks", "kinds", "keywords", "sellers", "platforms", "regions", "channels")
 _FIELDS = {
-    "name", "owner", "owner_kind", "min_verdict", "min_score", "delivery", "language", "active",
+    "name",
+    "owner",
+    "owner_kind",
+    "min_verdict",
+    "min_score",
+    "delivery",
+    "language",
+    "active",
     *_LIST_FIELDS,
 }
 
@@ -64,10 +71,14 @@ class Watchlist:
 
     def criteria(self) -> dict[str, Any]:
         return {
-            "marks": list(self.marks), "kinds": list(self.kinds),
-            "keywords": list(self.keywords), "sellers": list(self.sellers),
-            "platforms": list(self.platforms), "regions": list(self.regions),
-            "min_verdict": self.min_verdict, "min_score": self.min_score,
+            "marks": list(self.marks),
+            "kinds": list(self.kinds),
+            "keywords": list(self.keywords),
+            "sellers": list(self.sellers),
+            "platforms": list(self.platforms),
+            "regions": list(self.regions),
+            "min_verdict": self.min_verdict,
+            "min_score": self.min_score,
         }
 
     @classmethod

@@ -44,11 +44,16 @@ def _synthetic_catalog(base: Catalog, size: int, seed: int = 11) -> Catalog:
         if name in names:
             continue
         names.add(name)
-        extra.append(Mark(
-            name=name, kind="gi", aliases=(f"{place} {product}",), category="rice",
-            price_floor=PriceFloor(per_500g=3.0),
-            region=(RegionUnit(province="吉林省", city="长春市", counties=("农安县",)),),
-        ))
+        extra.append(
+            Mark(
+                name=name,
+                kind="gi",
+                aliases=(f"{place} {product}",),
+                category="rice",
+                price_floor=PriceFloor(per_500g=3.0),
+                region=(RegionUnit(province="吉林省", city="长春市", counties=("农安县",)),),
+            )
+        )
     return base.with_marks(extra)
 
 

@@ -16,8 +16,10 @@ from console.web import ConsoleDeps, LoginRequired, current_session, redirect, r
 
 STATIC = Path(__file__).parent / "static"
 # No inline script or style anywhere: pages load /static/app.js and /static/app.css only.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -28,8 +30,13 @@ SECURITY_HEADERS = {
 
 
 def create_app(deps: ConsoleDeps) -> FastAPI:
-    app = FastAPI(title="MarkWatch console", version="1", docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json")
+    app = FastAPI(
+        title="MarkWatch console",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
     app.state.deps = deps
     app.state.templates = template_env()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -37,8 +44,9 @@ def create_app(deps: ConsoleDeps) -> FastAPI:
         app.include_router(module.router)
 
     @app.middleware("http")
-    async def security_headers(request: Request,
-                               call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -53,11 +61,19 @@ def create_app(deps: ConsoleDeps) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
+            return JSONResponse(
+                {"detail": exc.detail},
+                status_code=exc.status_code,
+                headers=getattr(exc, "headers", None),
+            )
         key = {403: "forbidden", 404: "not_found"}.get(exc.status_code, "error")
-        return render(request, "error.html", {"message_key": key, "detail": str(exc.detail)},
-                      current_session(request), status_code=exc.status_code)
+        return render(
+            request,
+            "error.html",
+            {"message_key": key, "detail": str(exc.detail)},
+            current_session(request),
+            status_code=exc.status_code,
+        )
 
     return app
 

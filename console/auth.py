@@ -79,8 +79,12 @@ def _utcnow() -> datetime:
 
 class AuthStore:
     def __init__(
-        self, engine: Engine, *, session_hours: float = 12.0,
-        clock: Callable[[], datetime] = _utcnow, hasher: PasswordHasher | None = None,
+        self,
+        engine: Engine,
+        *,
+        session_hours: float = 12.0,
+        clock: Callable[[], datetime] = _utcnow,
+        hasher: PasswordHasher | None = None,
     ) -> None:
         self.engine = engine
         self.session_ttl = timedelta(hours=session_hours)
@@ -90,26 +94,47 @@ class AuthStore:
         self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
 
     # -- accounts ------------------------------------------------------------------
-    def create_user(self, username: str, password: str, role: str, *,
-                    display_name: str = "", organisation: str = "") -> Principal:
+    def create_user(
+        self,
+        username: str,
+        password: str,
+        role: str,
+        *,
+        display_name: str = "",
+        organisation: str = "",
+    ) -> Principal:
         username = username.strip()
         if not username:
             raise AuthError("a user needs a name")
         self._check_role(role)
         self._check_password(password)
         with self.engine.begin() as conn:
-            if conn.execute(sa.select(accounts.c.username)
-                            .where(accounts.c.username == username)).first():
+            if conn.execute(
+                sa.select(accounts.c.username).where(accounts.c.username == username)
+            ).first():
                 raise AuthError(f"user {username!r} exists")
-            conn.execute(accounts.insert().values(
-                username=username, password_hash=self.hasher.hash(password), role=role,
-                display_name=display_name, organisation=organisation, active=True,
-                created_at=self.clock()))
+            conn.execute(
+                accounts.insert().values(
+                    username=username,
+                    password_hash=self.hasher.hash(password),
+                    role=role,
+                    display_name=display_name,
+                    organisation=organisation,
+                    active=True,
+                    created_at=self.clock(),
+                )
+            )
         return Principal(username, role, display_name, organisation)  # type: ignore[arg-type]
 
-    def update_user(self, username: str, *, role: str | None = None,
-                    organisation: str | None = None, active: bool | None = None,
-                    password: str | None = None) -> None:
+    def update_user(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        organisation: str | None = None,
+        active: bool | None = None,
+        password: str | None = None,
+    ) -> None:
         values: dict[str, object] = {}
         if role is not None:
             self._check_role(role)
@@ -124,8 +149,9 @@ class AuthStore:
         if not values:
             return
         with self.engine.begin() as conn:
-            done = conn.execute(accounts.update().where(accounts.c.username == username)
-                                .values(**values)).rowcount
+            done = conn.execute(
+                accounts.update().where(accounts.c.username == username).values(**values)
+            ).rowcount
             if not done:
                 raise AuthError(f"no user {username!r}")
             if active is False or role is not None or password is not None:
@@ -139,14 +165,24 @@ class AuthStore:
 
     def user(self, username: str) -> Principal | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(accounts).where(
-                accounts.c.username == username, accounts.c.active == sa.true())).mappings().first()
+            row = (
+                conn.execute(
+                    sa.select(accounts).where(
+                        accounts.c.username == username, accounts.c.active == sa.true()
+                    )
+                )
+                .mappings()
+                .first()
+            )
         return _principal(row) if row else None
 
     def authenticate(self, username: str, password: str) -> Principal | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(accounts).where(
-                accounts.c.username == username.strip())).mappings().first()
+            row = (
+                conn.execute(sa.select(accounts).where(accounts.c.username == username.strip()))
+                .mappings()
+                .first()
+            )
         stored = row["password_hash"] if row else self._dummy_hash
         try:
             self.hasher.verify(stored, password)
@@ -156,8 +192,11 @@ class AuthStore:
             return None
         if self.hasher.check_needs_rehash(stored):
             with self.engine.begin() as conn:
-                conn.execute(accounts.update().where(accounts.c.username == row["username"])
-                             .values(password_hash=self.hasher.hash(password)))
+                conn.execute(
+                    accounts.update()
+                    .where(accounts.c.username == row["username"])
+                    .values(password_hash=self.hasher.hash(password))
+                )
         return _principal(row)
 
     # -- sessions ------------------------------------------------------------------
@@ -168,17 +207,25 @@ class AuthStore:
         now = self.clock()
         with self.engine.begin() as conn:
             conn.execute(sessions.delete().where(sessions.c.expires_at < now))
-            conn.execute(sessions.insert().values(
-                token_hash=_digest(cookie), username=principal.username, csrf_token=csrf,
-                expires_at=now + self.session_ttl))
+            conn.execute(
+                sessions.insert().values(
+                    token_hash=_digest(cookie),
+                    username=principal.username,
+                    csrf_token=csrf,
+                    expires_at=now + self.session_ttl,
+                )
+            )
         return cookie, Session(principal, csrf)
 
     def session(self, cookie: str) -> Session | None:
         if not cookie:
             return None
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(sessions).where(
-                sessions.c.token_hash == _digest(cookie))).mappings().first()
+            row = (
+                conn.execute(sa.select(sessions).where(sessions.c.token_hash == _digest(cookie)))
+                .mappings()
+                .first()
+            )
         if row is None or row["expires_at"] < self.clock():
             return None
         principal = self.user(row["username"])
@@ -194,22 +241,38 @@ class AuthStore:
             raise AuthError(f"no active user {username!r}")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            conn.execute(api_tokens.insert().values(
-                token_hash=_digest(token), username=username, label=label,
-                created_at=self.clock(), revoked=False))
+            conn.execute(
+                api_tokens.insert().values(
+                    token_hash=_digest(token),
+                    username=username,
+                    label=label,
+                    created_at=self.clock(),
+                    revoked=False,
+                )
+            )
         return token
 
     def token_principal(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(api_tokens).where(
-                api_tokens.c.token_hash == _digest(token),
-                api_tokens.c.revoked == sa.false())).mappings().first()
+            row = (
+                conn.execute(
+                    sa.select(api_tokens).where(
+                        api_tokens.c.token_hash == _digest(token),
+                        api_tokens.c.revoked == sa.false(),
+                    )
+                )
+                .mappings()
+                .first()
+            )
             if row is None:
                 return None
-            conn.execute(api_tokens.update().where(api_tokens.c.id == row["id"])
-                         .values(last_used_at=self.clock()))
+            conn.execute(
+                api_tokens.update()
+                .where(api_tokens.c.id == row["id"])
+                .values(last_used_at=self.clock())
+            )
         return self.user(row["username"])
 
     def tokens(self, username: str | None = None) -> list[ApiToken]:
@@ -218,13 +281,18 @@ class AuthStore:
             query = query.where(api_tokens.c.username == username)
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(api_tokens.c.id)).mappings()
-            return [ApiToken(r["id"], r["username"], r["label"], r["created_at"],
-                             r["last_used_at"]) for r in rows]
+            return [
+                ApiToken(r["id"], r["username"], r["label"], r["created_at"], r["last_used_at"])
+                for r in rows
+            ]
 
     def revoke_token(self, token_id: int) -> bool:
         with self.engine.begin() as conn:
-            return bool(conn.execute(api_tokens.update().where(api_tokens.c.id == token_id)
-                                     .values(revoked=True)).rowcount)
+            return bool(
+                conn.execute(
+                    api_tokens.update().where(api_tokens.c.id == token_id).values(revoked=True)
+                ).rowcount
+            )
 
     @staticmethod
     def _check_role(role: str) -> None:

@@ -185,9 +185,15 @@ class _EvidenceIndex:
 
 
 class ConsoleBackend:
-    def __init__(self, index: SearchIndex, store: AlertStore, evidence_dir: Path,
-                 local: ConsoleStore, catalog: Any = None,
-                 url_policy: UrlPolicy | None = None) -> None:
+    def __init__(
+        self,
+        index: SearchIndex,
+        store: AlertStore,
+        evidence_dir: Path,
+        local: ConsoleStore,
+        catalog: Any = None,
+        url_policy: UrlPolicy | None = None,
+    ) -> None:
         self.index = index
         self.url_policy = url_policy or UrlPolicy()
         self.store = store
@@ -206,12 +212,18 @@ class ConsoleBackend:
         except KeyError:
             raise NotFound(f"alert {alert_id}") from None
         if owner is not None and not any(
-                wl.matches(w, alert) for w in self._owner_watchlists(owner)):
+            wl.matches(w, alert) for w in self._owner_watchlists(owner)
+        ):
             raise NotFound(f"alert {alert_id}")
         return alert
 
-    def alerts(self, owner: str | None = None, status: str | None = None,
-               mark: str | None = None, limit: int = 200) -> list[Alert]:
+    def alerts(
+        self,
+        owner: str | None = None,
+        status: str | None = None,
+        mark: str | None = None,
+        limit: int = 200,
+    ) -> list[Alert]:
         found = self.store.alerts(status or None)
         if owner is not None:
             lists = self._owner_watchlists(owner)
@@ -224,11 +236,20 @@ class ConsoleBackend:
     # -- search ----------------------------------------------------------------------
     def search(self, params: SearchParams, facets: bool = True) -> SearchResult:
         query = SearchQuery(
-            text=params.text, mark=params.mark, verdict=params.verdict,
-            platform=params.platform, region=params.region, seller=params.seller,
-            status=params.status, seen_from=params.seen_from, seen_to=params.seen_to,
+            text=params.text,
+            mark=params.mark,
+            verdict=params.verdict,
+            platform=params.platform,
+            region=params.region,
+            seller=params.seller,
+            status=params.status,
+            seen_from=params.seen_from,
+            seen_to=params.seen_to,
             sort=_SORTS.get(params.sort, "relevance"),
-            size=params.size, search_after=params.after, facets=facets, highlight=True,
+            size=params.size,
+            search_after=params.after,
+            facets=facets,
+            highlight=True,
         )
         page = self.index.search(query)
         ids = [hit.id for hit in page.hits]
@@ -239,39 +260,81 @@ class ConsoleBackend:
             source = hit.source
             listing = source.get("listing", {})
             title_html = (hit.highlights.get("title") or [""])[0]
-            title = (highlight_segments(title_html) if title_html
-                     else [(str(listing.get("title", "")), False)])
+            title = (
+                highlight_segments(title_html)
+                if title_html
+                else [(str(listing.get("title", "")), False)]
+            )
             alert_ids = tuple(by_listing.get(hit.id, ()))
             images = [e for e in evidence.by_listing.get(hit.id, []) if e.kind == "image"]
             thumb = (alert_ids[0], images[0].sha256) if images and alert_ids else None
-            rows.append(SearchRow(
-                listing_id=hit.id, title=tuple(title), platform=str(source.get("platform", "")),
-                seller=str(source.get("seller", "")), region=str(source.get("region", "")),
-                verdict=str(source.get("verdict", "")), score=float(source.get("score", 0)),
-                status=str(source.get("status", "")), marks=tuple(source.get("mark", [])),
-                price=source.get("price"), url=str(listing.get("url", "")),
-                last_seen=str(source.get("last_seen", ""))[:19], alert_ids=alert_ids,
-                thumbnail=thumb,
-            ))
+            rows.append(
+                SearchRow(
+                    listing_id=hit.id,
+                    title=tuple(title),
+                    platform=str(source.get("platform", "")),
+                    seller=str(source.get("seller", "")),
+                    region=str(source.get("region", "")),
+                    verdict=str(source.get("verdict", "")),
+                    score=float(source.get("score", 0)),
+                    status=str(source.get("status", "")),
+                    marks=tuple(source.get("mark", [])),
+                    price=source.get("price"),
+                    url=str(listing.get("url", "")),
+                    last_seen=str(source.get("last_seen", ""))[:19],
+                    alert_ids=alert_ids,
+                    thumbnail=thumb,
+                )
+            )
         return SearchResult(page.total, tuple(rows), dict(page.facets), page.next_after)
 
     def export_csv(self, params: SearchParams) -> Iterator[str]:
         """The whole search (up to EXPORT_LIMIT rows) as CSV text chunks."""
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["listing_id", "title", "platform", "seller", "region", "verdict",
-                         "score", "marks", "status", "price", "url", "last_seen", "alert_ids"])
+        writer.writerow(
+            [
+                "listing_id",
+                "title",
+                "platform",
+                "seller",
+                "region",
+                "verdict",
+                "score",
+                "marks",
+                "status",
+                "price",
+                "url",
+                "last_seen",
+                "alert_ids",
+            ]
+        )
         yield "\ufeff" + _take(out)  # the BOM makes spreadsheet programs read UTF-8
         after = None
         written = 0
         while written < EXPORT_LIMIT:
             page = self.search(_replace_after(params, after, 200), facets=False)
             for row in page.rows:
-                writer.writerow([_cell(v) for v in (
-                    row.listing_id, "".join(t for t, _ in row.title), row.platform, row.seller,
-                    row.region, row.verdict, f"{row.score:.4f}", " ".join(row.marks),
-                    row.status, "" if row.price is None else row.price, row.url,
-                    row.last_seen, " ".join(str(i) for i in row.alert_ids))])
+                writer.writerow(
+                    [
+                        _cell(v)
+                        for v in (
+                            row.listing_id,
+                            "".join(t for t, _ in row.title),
+                            row.platform,
+                            row.seller,
+                            row.region,
+                            row.verdict,
+                            f"{row.score:.4f}",
+                            " ".join(row.marks),
+                            row.status,
+                            "" if row.price is None else row.price,
+                            row.url,
+                            row.last_seen,
+                            " ".join(str(i) for i in row.alert_ids),
+                        )
+                    ]
+                )
             written += len(page.rows)
             yield _take(out)
             if page.next_after is None or not page.rows:
@@ -303,15 +366,19 @@ class ConsoleBackend:
             if owner is None:  # a rights holder sees only their own alerts, also here
                 seller_alerts = tuple(self._seller_alerts(alert.seller_id, alert.id))
         listing = alert.listing
-        terms = [alert.mark, *(r.get("evidence", "") for r in alert.reasons
-                               if r.get("code") != "insignia_in_image")]
+        terms = [
+            alert.mark,
+            *(r.get("evidence", "") for r in alert.reasons if r.get("code") != "insignia_in_image"),
+        ]
         entries = self.evidence.log.for_listing(alert.listing_id)
         urls = _warc_image_urls(self.evidence.root, entries)
         files = tuple(_file(e, urls.get(e.sha256, "")) for e in entries)
         return AlertDetail(
             alert=alert,
             assignee=self.local.assignees([alert_id]).get(alert_id, ""),
-            audit=audit, seller=seller, seller_alerts=seller_alerts,
+            audit=audit,
+            seller=seller,
+            seller_alerts=seller_alerts,
             price_history=_price_history(alert, audit),
             title=tuple(mark_segments(str(listing.get("title", "")), terms)),
             description=tuple(mark_segments(str(listing.get("description", "")), terms)),
@@ -322,10 +389,14 @@ class ConsoleBackend:
 
     def _seller_alerts(self, seller_id: int, but: int) -> list[Alert]:
         with self.store.engine.connect() as conn:
-            ids = list(conn.execute(
-                sa.select(alerts_table.c.id).where(alerts_table.c.seller_id == seller_id,
-                                                   alerts_table.c.id != but)
-                .order_by(alerts_table.c.id.desc()).limit(50)).scalars())
+            ids = list(
+                conn.execute(
+                    sa.select(alerts_table.c.id)
+                    .where(alerts_table.c.seller_id == seller_id, alerts_table.c.id != but)
+                    .order_by(alerts_table.c.id.desc())
+                    .limit(50)
+                ).scalars()
+            )
         return [self.store.get(i) for i in ids]
 
     def _images(self, alert: Alert, files: Sequence[EvidenceFile]) -> list[ImageView]:
@@ -351,8 +422,16 @@ class ConsoleBackend:
             if file is None and not by_url and position < len(captured):
                 file = captured[position]  # no WARC mapping: images were fetched in order
             width, height = self._size(file) if file else (0, 0)
-            views.append(ImageView(name, file, width, height, tuple(regions.get(name, ())),
-                                   tuple(ocr.get(name, ()))))
+            views.append(
+                ImageView(
+                    name,
+                    file,
+                    width,
+                    height,
+                    tuple(regions.get(name, ())),
+                    tuple(ocr.get(name, ())),
+                )
+            )
         return views
 
     def _size(self, file: EvidenceFile) -> tuple[int, int]:
@@ -402,8 +481,11 @@ class ConsoleBackend:
         if source is None:
             return
         with self.store.engine.connect() as conn:
-            statuses = set(conn.execute(sa.select(alerts_table.c.status)
-                                        .where(alerts_table.c.listing_id == listing_id)).scalars())
+            statuses = set(
+                conn.execute(
+                    sa.select(alerts_table.c.status).where(alerts_table.c.listing_id == listing_id)
+                ).scalars()
+            )
         status = next((s for s in _STATUS_PRECEDENCE if s in statuses), "new")
         if status == source.get("status"):
             return
@@ -419,11 +501,15 @@ class ConsoleBackend:
 
     # -- dashboard -----------------------------------------------------------------------
     def dashboard(self, top: int = 10) -> Dashboard:
-        query = (
-            sa.select(alerts_table.c.first_seen, alerts_table.c.mark, alerts_table.c.platform,
-                      alerts_table.c.status, sellers_table.c.name, sellers_table.c.locations)
-            .select_from(alerts_table.outerjoin(
-                sellers_table, alerts_table.c.seller_id == sellers_table.c.id))
+        query = sa.select(
+            alerts_table.c.first_seen,
+            alerts_table.c.mark,
+            alerts_table.c.platform,
+            alerts_table.c.status,
+            sellers_table.c.name,
+            sellers_table.c.locations,
+        ).select_from(
+            alerts_table.outerjoin(sellers_table, alerts_table.c.seller_id == sellers_table.c.id)
         )
         days: Counter[str] = Counter()
         marks: Counter[str] = Counter()
@@ -443,13 +529,19 @@ class ConsoleBackend:
                 regions[location.split(" ")[0] or "?"] += 1
                 if seller:
                     sellers[seller] += 1
-        repeat = tuple((r.seller.name or r.seller.key, r.confirmed_alerts)
-                       for r in self.store.repeat_infringers()[:top])
+        repeat = tuple(
+            (r.seller.name or r.seller.key, r.confirmed_alerts)
+            for r in self.store.repeat_infringers()[:top]
+        )
         return Dashboard(
-            total=total, by_day=tuple(sorted(days.items())),
-            by_mark=tuple(marks.most_common(top)), by_platform=tuple(platforms.most_common(top)),
-            by_region=tuple(regions.most_common(top)), by_seller=tuple(sellers.most_common(top)),
-            by_status=tuple(statuses.most_common()), repeat_infringers=repeat,
+            total=total,
+            by_day=tuple(sorted(days.items())),
+            by_mark=tuple(marks.most_common(top)),
+            by_platform=tuple(platforms.most_common(top)),
+            by_region=tuple(regions.most_common(top)),
+            by_seller=tuple(sellers.most_common(top)),
+            by_status=tuple(statuses.most_common()),
+            repeat_infringers=repeat,
         )
 
     # -- watchlists and channels (rights holders; staff see all) ---------------------------
@@ -479,10 +571,16 @@ class ConsoleBackend:
     def deactivate_watchlist(self, name: str, owner: str | None) -> None:
         for watchlist in self.watchlists(owner):
             if watchlist.name == name:
-                data = {**watchlist.criteria(), "name": watchlist.name,
-                        "owner": watchlist.owner, "owner_kind": watchlist.owner_kind,
-                        "channels": list(watchlist.channels), "delivery": watchlist.delivery,
-                        "language": watchlist.language, "active": False}
+                data = {
+                    **watchlist.criteria(),
+                    "name": watchlist.name,
+                    "owner": watchlist.owner,
+                    "owner_kind": watchlist.owner_kind,
+                    "channels": list(watchlist.channels),
+                    "delivery": watchlist.delivery,
+                    "language": watchlist.language,
+                    "active": False,
+                }
                 self.store.save_watchlist(wl.Watchlist.from_mapping(data))
                 return
         raise NotFound(f"watchlist {name}")
@@ -491,10 +589,14 @@ class ConsoleBackend:
         """Stored channels with secrets masked: fit to show in a page or an API answer."""
         out = []
         for channel in self.local.channels(owner):
-            module, options = channel_options(channel.name, {"type": channel.type,
-                                                             **channel.options})
-            out.append(StoredChannel(channel.name, channel.owner, channel.type,
-                                     masked(module.OPTIONS, options)))
+            module, options = channel_options(
+                channel.name, {"type": channel.type, **channel.options}
+            )
+            out.append(
+                StoredChannel(
+                    channel.name, channel.owner, channel.type, masked(module.OPTIONS, options)
+                )
+            )
         return out
 
     def save_channel(self, name: str, kind: str, options: Mapping[str, Any], owner: str) -> None:
@@ -521,7 +623,8 @@ class ConsoleBackend:
     def sync_user(self, username: str, role: str, display_name: str, organisation: str) -> None:
         """Mirror a console account into the alert store's users (which knows no admins)."""
         store_role: Literal["staff", "rights_holder"] = (
-            "rights_holder" if role == "rights_holder" else "staff")
+            "rights_holder" if role == "rights_holder" else "staff"
+        )
         self.store.save_user(User(username, store_role, display_name, "", organisation))
 
     def catalog_marks(self) -> list[CatalogMark]:
@@ -529,11 +632,20 @@ class ConsoleBackend:
             return []
         out = []
         for mark in self.catalog.marks:
-            regions = tuple(" ".join(p for p in (r.province, r.city, *r.counties) if p)
-                            for r in mark.region)
-            out.append(CatalogMark(mark.name, mark.kind, tuple(mark.aliases),
-                                   tuple(mark.english), regions, mark.legal_basis,
-                                   mark.registration))
+            regions = tuple(
+                " ".join(p for p in (r.province, r.city, *r.counties) if p) for r in mark.region
+            )
+            out.append(
+                CatalogMark(
+                    mark.name,
+                    mark.kind,
+                    tuple(mark.aliases),
+                    tuple(mark.english),
+                    regions,
+                    mark.legal_basis,
+                    mark.registration,
+                )
+            )
         return out
 
     def mark_names(self) -> list[str]:
@@ -544,8 +656,11 @@ class ConsoleBackend:
         for schedule in self.local.schedules():
             next_run = ""
             if schedule.enabled:
-                next_run = croniter(schedule.cron, datetime.now()).get_next(datetime).isoformat(
-                    timespec="minutes")
+                next_run = (
+                    croniter(schedule.cron, datetime.now())
+                    .get_next(datetime)
+                    .isoformat(timespec="minutes")
+                )
             out.append(ScheduleView(schedule, next_run))
         return out
 
@@ -562,8 +677,9 @@ class ConsoleBackend:
 
 
 def _file(entry: LogEntry, source_url: str = "") -> EvidenceFile:
-    return EvidenceFile(entry.kind, entry.path, entry.sha256, entry.entry_hash, entry.at,
-                        source_url)
+    return EvidenceFile(
+        entry.kind, entry.path, entry.sha256, entry.entry_hash, entry.at, source_url
+    )
 
 
 def _warc_image_urls(root: Path, entries: Sequence[LogEntry]) -> dict[str, str]:
@@ -617,8 +733,7 @@ def _take(buffer: io.StringIO) -> str:
     return text
 
 
-def _replace_after(params: SearchParams, after: tuple[Any, ...] | None, size: int
-                   ) -> SearchParams:
+def _replace_after(params: SearchParams, after: tuple[Any, ...] | None, size: int) -> SearchParams:
     return replace(params, after=after, size=size)
 
 

@@ -34,16 +34,22 @@ def alert_document(detail: AlertDetail) -> dict[str, Any]:
         "price_history": [list(p) for p in detail.price_history],
         "evidence": [dataclasses.asdict(f) for f in detail.evidence],
         "image_regions": [
-            {"image": v.name, "sha256": v.file.sha256 if v.file else None,
-             "regions": [{"mark": r.mark, "quad": [list(p) for p in r.points]}
-                         for r in v.regions]}
-            for v in detail.images if v.regions
+            {
+                "image": v.name,
+                "sha256": v.file.sha256 if v.file else None,
+                "regions": [
+                    {"mark": r.mark, "quad": [list(p) for p in r.points]} for r in v.regions
+                ],
+            }
+            for v in detail.images
+            if v.regions
         ],
     }
 
 
-def build_case_file(detail: AlertDetail, read: Callable[[EvidenceFile], bytes],
-                    summary_html: str) -> bytes:
+def build_case_file(
+    detail: AlertDetail, read: Callable[[EvidenceFile], bytes], summary_html: str
+) -> bytes:
     sums: list[tuple[str, str]] = []
     manifest: list[dict[str, Any]] = []
     buffer = io.BytesIO()
@@ -53,22 +59,34 @@ def build_case_file(detail: AlertDetail, read: Callable[[EvidenceFile], bytes],
             archive.writestr(name, data)
             sums.append((hashlib.sha256(data).hexdigest(), name))
 
-        put("alert.json", json.dumps(alert_document(detail), ensure_ascii=False,
-                                     indent=2).encode())
+        put("alert.json", json.dumps(alert_document(detail), ensure_ascii=False, indent=2).encode())
         for file in detail.evidence:
             name = f"evidence/{file.path}"
             try:
                 data = read(file)
             except OSError as exc:
-                manifest.append({"file": name, "logged_sha256": file.sha256,
-                                 "error": f"missing from the evidence store: {exc}"})
+                manifest.append(
+                    {
+                        "file": name,
+                        "logged_sha256": file.sha256,
+                        "error": f"missing from the evidence store: {exc}",
+                    }
+                )
                 continue
             put(name, data)
             actual = hashlib.sha256(data).hexdigest()
-            manifest.append({"file": name, "kind": file.kind, "logged_sha256": file.sha256,
-                             "sha256": actual, "matches_log": actual == file.sha256,
-                             "entry_hash": file.entry_hash, "captured_at": file.at,
-                             "source_url": file.source_url})
+            manifest.append(
+                {
+                    "file": name,
+                    "kind": file.kind,
+                    "logged_sha256": file.sha256,
+                    "sha256": actual,
+                    "matches_log": actual == file.sha256,
+                    "entry_hash": file.entry_hash,
+                    "captured_at": file.at,
+                    "source_url": file.source_url,
+                }
+            )
         put("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
         put("summary.html", summary_html.encode())
         archive.writestr("SHA256SUMS", "".join(f"{h}  {n}\n" for h, n in sums))

@@ -49,39 +49,62 @@ class ConsoleStore:
         with self.engine.begin() as conn:
             conn.execute(assignments.delete().where(assignments.c.alert_id.in_(ids)))
             if assignee:
-                conn.execute(assignments.insert(), [
-                    {"alert_id": i, "assignee": assignee, "assigned_by": by,
-                     "assigned_at": self.clock()} for i in ids])
+                conn.execute(
+                    assignments.insert(),
+                    [
+                        {
+                            "alert_id": i,
+                            "assignee": assignee,
+                            "assigned_by": by,
+                            "assigned_at": self.clock(),
+                        }
+                        for i in ids
+                    ],
+                )
 
     def assignees(self, alert_ids: Iterable[int]) -> dict[int, str]:
         ids = list(alert_ids)
         if not ids:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(assignments.c.alert_id, assignments.c.assignee)
-                                .where(assignments.c.alert_id.in_(ids)))
+            rows = conn.execute(
+                sa.select(assignments.c.alert_id, assignments.c.assignee).where(
+                    assignments.c.alert_id.in_(ids)
+                )
+            )
             return {int(a): str(u) for a, u in rows}
 
     def assigned_to(self, assignee: str) -> list[int]:
         with self.engine.connect() as conn:
-            return list(conn.execute(sa.select(assignments.c.alert_id)
-                                     .where(assignments.c.assignee == assignee)).scalars())
+            return list(
+                conn.execute(
+                    sa.select(assignments.c.alert_id).where(assignments.c.assignee == assignee)
+                ).scalars()
+            )
 
     # -- channels ------------------------------------------------------------------
     def save_channel(self, channel: StoredChannel) -> None:
         with self.engine.begin() as conn:
             conn.execute(channels.delete().where(channels.c.name == channel.name))
-            conn.execute(channels.insert().values(
-                name=channel.name, owner=channel.owner, type=channel.type,
-                options=dict(channel.options), updated_at=self.clock()))
+            conn.execute(
+                channels.insert().values(
+                    name=channel.name,
+                    owner=channel.owner,
+                    type=channel.type,
+                    options=dict(channel.options),
+                    updated_at=self.clock(),
+                )
+            )
 
     def channels(self, owner: str | None = None) -> list[StoredChannel]:
         query = sa.select(channels).order_by(channels.c.name)
         if owner is not None:
             query = query.where(channels.c.owner == owner)
         with self.engine.connect() as conn:
-            return [StoredChannel(r["name"], r["owner"], r["type"], dict(r["options"]))
-                    for r in conn.execute(query).mappings()]
+            return [
+                StoredChannel(r["name"], r["owner"], r["type"], dict(r["options"]))
+                for r in conn.execute(query).mappings()
+            ]
 
     def delete_channel(self, name: str, owner: str | None) -> bool:
         query = channels.delete().where(channels.c.name == name)
@@ -94,16 +117,26 @@ class ConsoleStore:
     def save_schedule(self, schedule: CrawlSchedule) -> None:
         with self.engine.begin() as conn:
             conn.execute(schedules.delete().where(schedules.c.name == schedule.name))
-            conn.execute(schedules.insert().values(
-                name=schedule.name, spider=schedule.spider, cron=schedule.cron,
-                arguments=dict(schedule.arguments), enabled=schedule.enabled,
-                updated_at=self.clock()))
+            conn.execute(
+                schedules.insert().values(
+                    name=schedule.name,
+                    spider=schedule.spider,
+                    cron=schedule.cron,
+                    arguments=dict(schedule.arguments),
+                    enabled=schedule.enabled,
+                    updated_at=self.clock(),
+                )
+            )
 
     def schedules(self) -> list[CrawlSchedule]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(schedules).order_by(schedules.c.name)).mappings()
-            return [CrawlSchedule(r["name"], r["spider"], r["cron"], dict(r["arguments"]),
-                                  bool(r["enabled"])) for r in rows]
+            return [
+                CrawlSchedule(
+                    r["name"], r["spider"], r["cron"], dict(r["arguments"]), bool(r["enabled"])
+                )
+                for r in rows
+            ]
 
     def delete_schedule(self, name: str) -> bool:
         with self.engine.begin() as conn:

@@ -39,7 +39,7 @@ def mark_segments(text: str, terms: Iterable[str]) -> list[Segment]:
     last = 0
     for match in pattern.finditer(text):
         if match.start() > last:
-            out.append((text[last:match.start()], False))
+            out.append((text[last : match.start()], False))
         out.append((match.group(), True))
         last = match.end()
     if last < len(text):

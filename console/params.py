@@ -23,12 +23,17 @@ def parse_search(query: ImmutableMultiDict[str, str], size: int = 20) -> SearchP
     seen_to = _date(query.get("to"))
     return SearchParams(
         text=str(query.get("q") or "")[:200],
-        mark=values("mark"), verdict=values("verdict"), platform=values("platform"),
-        region=values("region"), seller=values("seller"), status=values("status"),
+        mark=values("mark"),
+        verdict=values("verdict"),
+        platform=values("platform"),
+        region=values("region"),
+        seller=values("seller"),
+        status=values("status"),
         seen_from=_date(query.get("from")),
         seen_to=seen_to + timedelta(days=1) if seen_to else None,  # "to" includes that day
         sort=str(query.get("sort") or "relevance"),
-        after=decode_cursor(str(query.get("after") or "")), size=size,
+        after=decode_cursor(str(query.get("after") or "")),
+        size=size,
     )
 
 
@@ -57,8 +62,9 @@ def decode_cursor(text: str) -> tuple[Any, ...] | None:
     return tuple(value)
 
 
-def query_string(query: ImmutableMultiDict[str, str], keys: Sequence[str],
-                 **changes: str | None) -> str:
+def query_string(
+    query: ImmutableMultiDict[str, str], keys: Sequence[str], **changes: str | None
+) -> str:
     """The current filters with some changed (None drops a key), for facet and page links."""
     pairs: list[tuple[str, str]] = []
     for key in keys:

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 
 
 class LoginRateLimiter:
-    def __init__(self, max_failures: int, window_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, max_failures: int, window_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.max_failures = max_failures
         self.window = window_seconds
         self.clock = clock

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 metadata = sa.MetaData()
 
 accounts = sa.Table(
-    "console_accounts", metadata,
+    "console_accounts",
+    metadata,
     sa.Column("username", sa.String(200), primary_key=True),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("role", sa.String(20), nullable=False),  # admin | staff | rights_holder
@@ -26,7 +27,8 @@ accounts = sa.Table(
 )
 
 sessions = sa.Table(
-    "console_sessions", metadata,
+    "console_sessions",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),  # the cookie is never stored
     sa.Column("username", sa.String(200), nullable=False, index=True),
     sa.Column("csrf_token", sa.String(64), nullable=False),
@@ -34,7 +36,8 @@ sessions = sa.Table(
 )
 
 api_tokens = sa.Table(
-    "console_api_tokens", metadata,
+    "console_api_tokens",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("username", sa.String(200), nullable=False, index=True),
@@ -45,7 +48,8 @@ api_tokens = sa.Table(
 )
 
 assignments = sa.Table(
-    "console_assignments", metadata,
+    "console_assignments",
+    metadata,
     sa.Column("alert_id", sa.Integer, primary_key=True),
     sa.Column("assignee", sa.String(200), nullable=False, index=True),
     sa.Column("assigned_by", sa.String(200), nullable=False),
@@ -53,7 +57,8 @@ assignments = sa.Table(
 )
 
 channels = sa.Table(
-    "console_channels", metadata,
+    "console_channels",
+    metadata,
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("owner", sa.String(200), nullable=False, index=True),
     sa.Column("type", sa.String(40), nullable=False),
@@ -62,7 +67,8 @@ channels = sa.Table(
 )
 
 schedules = sa.Table(
-    "console_schedules", metadata,
+    "console_schedules",
+    metadata,
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("spider", sa.String(100), nullable=False),
     sa.Column("cron", sa.String(100), nullable=False),

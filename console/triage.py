@@ -7,8 +7,13 @@ from dataclasses import dataclass
 
 from console.backend import ConsoleBackend, NotFound, Transition, TransitionError
 
-ACTIONS = {"confirm": "confirmed", "dismiss": "dismissed", "refer": "referred",
-           "close": "closed", "reopen": "confirmed"}
+ACTIONS = {
+    "confirm": "confirmed",
+    "dismiss": "dismissed",
+    "refer": "referred",
+    "close": "closed",
+    "reopen": "confirmed",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +26,12 @@ class TriageRequest:
     def transition(self) -> Transition:
         if self.action not in ACTIONS:
             raise TransitionError(f"unknown action {self.action!r}")
-        return Transition(ACTIONS[self.action], reason=self.reason.strip() or None,
-                          case_number=self.case_number.strip() or None,
-                          agency=self.agency.strip() or None)
+        return Transition(
+            ACTIONS[self.action],
+            reason=self.reason.strip() or None,
+            case_number=self.case_number.strip() or None,
+            agency=self.agency.strip() or None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +40,9 @@ class TriageOutcome:
     failed: tuple[tuple[int, str], ...]
 
 
-def apply(backend: ConsoleBackend, alert_ids: Iterable[int], request: TriageRequest,
-          actor: str) -> TriageOutcome:
+def apply(
+    backend: ConsoleBackend, alert_ids: Iterable[int], request: TriageRequest, actor: str
+) -> TriageOutcome:
     """Each alert on its own: one that may not move does not stop the others."""
     change = request.transition()
     done: list[int] = []

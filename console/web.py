@@ -49,8 +49,9 @@ class LoginRequired(Exception):
 
 def template_env() -> jinja2.Environment:
     # Autoescape everywhere, whatever the file name: every crawled string is attacker text.
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     env.filters["urlq"] = lambda value: quote(str(value), safe="")
     env.filters["web_url"] = web_url
     return env
@@ -68,8 +69,11 @@ def deps_of(request: Request) -> ConsoleDeps:
 
 
 def language(request: Request) -> str:
-    return choose_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
-                           request.headers.get("accept-language"))
+    return choose_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
 
 
 def current_session(request: Request) -> Session | None:
@@ -96,8 +100,7 @@ admin_page = _page_guard(lambda p: p.is_admin)
 holder_page = _page_guard(lambda p: p.role == "rights_holder" or p.is_staff)
 
 
-def _csrf_guard(guard: Callable[[Request], Session]
-                ) -> Callable[[Request], Awaitable[Session]]:
+def _csrf_guard(guard: Callable[[Request], Session]) -> Callable[[Request], Awaitable[Session]]:
     async def checked(request: Request) -> Session:
         session = guard(request)
         form = await request.form()
@@ -124,8 +127,11 @@ def api_principal(request: Request) -> Principal:
     if scheme.lower() == "bearer" and token:
         principal = deps_of(request).auth.token_principal(token.strip())
     if principal is None:
-        raise HTTPException(status_code=401, detail="a valid API token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status_code=401,
+            detail="a valid API token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return principal
 
 
@@ -148,18 +154,27 @@ def owner_scope(principal: Principal) -> str | None:
     return None if principal.is_staff else principal.owner_name
 
 
-def render(request: Request, name: str, context: Mapping[str, Any],
-           session: Session | None = None, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any],
+    session: Session | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     lang = language(request)
     env: jinja2.Environment = request.app.state.templates
     html = env.get_template(name).render(
-        t=Translator(lang), lang=lang, user=session.principal if session else None,
-        csrf=session.csrf_token if session else "", path=request.url.path,
-        query=request.url.query, **context)
+        t=Translator(lang),
+        lang=lang,
+        user=session.principal if session else None,
+        csrf=session.csrf_token if session else "",
+        path=request.url.path,
+        query=request.url.query,
+        **context,
+    )
     response = HTMLResponse(html, status_code=status_code)
     if request.query_params.get("lang") == lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
-                            httponly=True)
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
 
 
@@ -168,8 +183,15 @@ def redirect(url: str) -> RedirectResponse:
 
 
 def set_session_cookie(response: Response, cookie: str, config: ConsoleConfig) -> None:
-    response.set_cookie(SESSION_COOKIE, cookie, max_age=int(config.session_hours * 3600),
-                        httponly=True, samesite="lax", secure=config.secure_cookies, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=int(config.session_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=config.secure_cookies,
+        path="/",
+    )
 
 
 def safe_next(url: str | None) -> str:

@@ -17,13 +17,18 @@ from indexer.base import SearchIndex
 from markwatch.settings import Settings
 
 
-def build_console(settings: Settings, index: SearchIndex, store: AlertStore,
-                  catalog: Any = None) -> ConsoleDeps:
+def build_console(
+    settings: Settings, index: SearchIndex, store: AlertStore, catalog: Any = None
+) -> ConsoleDeps:
     """The console's tables live in the store-of-record database (URL or SQLite file)."""
     config = ConsoleConfig.from_mapping(settings.section("console"))
     engine = console_engine(settings.db_url or settings.alerts_db_path)
     backend = ConsoleBackend(
-        index, store, settings.evidence_dir, ConsoleStore(engine), catalog,
+        index,
+        store,
+        settings.evidence_dir,
+        ConsoleStore(engine),
+        catalog,
         UrlPolicy.from_urls(settings.allowed_hosts),
     )
     return ConsoleDeps(

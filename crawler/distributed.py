@@ -249,8 +249,9 @@ class ReliableRedisScheduler(Scheduler):
                 # Its fingerprint is already in the duplicate filter: bypass it.
                 reclaimed.append(request.replace(dont_filter=True))
             self.server.delete(claim)
-            logger.warning("reclaimed %d in-flight requests of dead worker %s",
-                           len(reclaimed), worker)
+            logger.warning(
+                "reclaimed %d in-flight requests of dead worker %s", len(reclaimed), worker
+            )
         if reclaimed and self.stats:
             self.stats.inc_value("frontier/reclaimed", len(reclaimed), spider=self.spider)
         return reclaimed

@@ -71,8 +71,11 @@ class RunStats:
     @classmethod
     def from_scrapy(cls, stats: Mapping[str, Any], parse_failures: int = 0) -> RunStats:
         prefix = "downloader/response_status_count/"
-        statuses = {int(k[len(prefix):]): int(v) for k, v in stats.items()
-                    if k.startswith(prefix) and k[len(prefix):].isdigit()}
+        statuses = {
+            int(k[len(prefix) :]): int(v)
+            for k, v in stats.items()
+            if k.startswith(prefix) and k[len(prefix) :].isdigit()
+        }
         return cls(
             requests=int(stats.get("downloader/request_count", 0)),
             responses=int(stats.get("downloader/response_count", 0)),
@@ -112,8 +115,11 @@ class HealthReport:
     def alert(self, spider: str) -> OperatorAlert | None:
         if self.ok:
             return None
-        return OperatorAlert(spider=spider, checks=tuple(c.name for c in self.failed),
-                             message="; ".join(c.message for c in self.failed))
+        return OperatorAlert(
+            spider=spider,
+            checks=tuple(c.name for c in self.failed),
+            message="; ".join(c.message for c in self.failed),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "checks": [asdict(c) for c in self.checks]}
@@ -129,30 +135,51 @@ class OperatorAlert:
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-def evaluate(stats: RunStats, previous_items: Sequence[int],
-             thresholds: HealthThresholds) -> HealthReport:
+def evaluate(
+    stats: RunStats, previous_items: Sequence[int], thresholds: HealthThresholds
+) -> HealthReport:
     t = thresholds
     checks: list[CheckResult] = []
     if len(previous_items) >= t.min_history:
         median = float(statistics.median(previous_items))
         floor = median * t.min_item_ratio
-        checks.append(CheckResult(
-            "items", stats.items >= floor, stats.items, floor,
-            f"{stats.items} items, previous runs' median {median:g} (layout changed?)"))
+        checks.append(
+            CheckResult(
+                "items",
+                stats.items >= floor,
+                stats.items,
+                floor,
+                f"{stats.items} items, previous runs' median {median:g} (layout changed?)",
+            )
+        )
     error_rate = stats.errors / stats.requests if stats.requests else 0.0
-    checks.append(CheckResult("error_rate", error_rate <= t.max_error_rate, error_rate,
-                              t.max_error_rate, f"error rate {error_rate:.0%}"))
+    checks.append(
+        CheckResult(
+            "error_rate",
+            error_rate <= t.max_error_rate,
+            error_rate,
+            t.max_error_rate,
+            f"error rate {error_rate:.0%}",
+        )
+    )
     for name, low, high, limit, why in (
         ("http_429", 429, 429, t.max_429_share, "rate limited: we are being blocked"),
         ("http_4xx", 400, 499, t.max_4xx_share, "blocked or pages gone"),
         ("http_5xx", 500, 599, t.max_5xx_share, "site failing"),
     ):
         share = stats.share(low, high)
-        checks.append(CheckResult(name, share <= limit, share, limit,
-                                  f"{name[5:]} share {share:.0%} ({why})"))
-    checks.append(CheckResult(
-        "parse_failures", stats.parse_failures <= t.max_parse_failures, stats.parse_failures,
-        t.max_parse_failures, f"{stats.parse_failures} pages failed to parse (layout changed?)"))
+        checks.append(
+            CheckResult(name, share <= limit, share, limit, f"{name[5:]} share {share:.0%} ({why})")
+        )
+    checks.append(
+        CheckResult(
+            "parse_failures",
+            stats.parse_failures <= t.max_parse_failures,
+            stats.parse_failures,
+            t.max_parse_failures,
+            f"{stats.parse_failures} pages failed to parse (layout changed?)",
+        )
+    )
     return HealthReport(tuple(checks))
 
 
@@ -169,8 +196,13 @@ class _ParseFailureCounter(logging.Handler):
 class CrawlHealthExtension:
     """Scrapy extension; on when MARKWATCH_RUN_REPORT or MARKWATCH_HEALTH_ENABLED is set."""
 
-    def __init__(self, crawler: Crawler, thresholds: HealthThresholds,
-                 baseline: Sequence[int], report_path: Path | None) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        thresholds: HealthThresholds,
+        baseline: Sequence[int],
+        report_path: Path | None,
+    ) -> None:
         self.crawler = crawler
         self.thresholds = thresholds
         self.baseline = tuple(baseline)
@@ -189,8 +221,12 @@ class CrawlHealthExtension:
             raise NotConfigured("crawl health checks not configured")
         raw = str(settings.get(BASELINE_SETTING) or "")
         baseline = [int(x) for x in raw.split(",") if x.strip()]
-        return cls(crawler, HealthThresholds.from_scrapy(settings), baseline,
-                   Path(report) if report else None)
+        return cls(
+            crawler,
+            HealthThresholds.from_scrapy(settings),
+            baseline,
+            Path(report) if report else None,
+        )
 
     def spider_opened(self, spider: Spider) -> None:
         self._watched = logging.getLogger(spider.name)
@@ -211,8 +247,14 @@ class CrawlHealthExtension:
         if self.report_path is not None:
             self._write(spider.name, reason, stats, report, alert)
 
-    def _write(self, spider: str, reason: str, stats: RunStats, report: HealthReport,
-               alert: OperatorAlert | None) -> None:
+    def _write(
+        self,
+        spider: str,
+        reason: str,
+        stats: RunStats,
+        report: HealthReport,
+        alert: OperatorAlert | None,
+    ) -> None:
         payload = {
             "spider": spider,
             "reason": reason,

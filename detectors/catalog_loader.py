@@ -21,22 +21,55 @@ EVASION_DIR = CATALOG_DIR / "evasion"
 _MARK_KINDS: tuple[MarkKind, ...] = ("gi", "olympic")
 _FLOOR_UNITS = ("per_500g", "per_root")
 _MARK_KEYS = {
-    "name", "kind", "gi_type", "aliases", "english", "legal_basis", "registration",
-    "category", "units", "price_floor", "priority", "region", "authorised_users",
-    "sources", "notes", "context_required", "not_followed_by",
+    "name",
+    "kind",
+    "gi_type",
+    "aliases",
+    "english",
+    "legal_basis",
+    "registration",
+    "category",
+    "units",
+    "price_floor",
+    "priority",
+    "region",
+    "authorised_users",
+    "sources",
+    "notes",
+    "context_required",
+    "not_followed_by",
 }
 _REGION_KEYS = {"province", "city", "counties", "towns"}
 _PERSON_KEYS = {"name", "credit_code", "role", "notes"}
 _LEXICON_LISTS = (
-    "qualifier_suffixes", "qualifier_prefixes", "authorisation_claims", "claim_negations",
+    "qualifier_suffixes",
+    "qualifier_prefixes",
+    "authorisation_claims",
+    "claim_negations",
     "origin_markers",
 )
 _LEXICON_TABLES = ("gap_words", "distractor_suffixes")
 # Administrative suffixes stripped to get the short name people write ("抚松县" -> "抚松").
 _ADMIN_SUFFIXES = (
-    "朝鲜族自治州", "朝鲜族自治县", "满族自治县", "蒙古族自治县", "回族自治区", "壮族自治区",
-    "维吾尔自治区", "自治区", "自治州", "自治县", "特别行政区", "工业园区", "省", "市", "县",
-    "区", "州", "盟", "旗",
+    "朝鲜族自治州",
+    "朝鲜族自治县",
+    "满族自治县",
+    "蒙古族自治县",
+    "回族自治区",
+    "壮族自治区",
+    "维吾尔自治区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "特别行政区",
+    "工业园区",
+    "省",
+    "市",
+    "县",
+    "区",
+    "州",
+    "盟",
+    "旗",
 )
 
 
@@ -45,7 +78,7 @@ class CatalogError(ValueError):
 
 
 def short_admin_name(name: str) -> str:
-    """"吉林省" -> "吉林", "延边朝鲜族自治州" -> "延边"; keeps at least two characters."""
+    """ "吉林省" -> "吉林", "延边朝鲜族自治州" -> "延边"; keeps at least two characters."""
     for suffix in _ADMIN_SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)]
@@ -263,8 +296,11 @@ def _party(raw: Any, where: str) -> Party:
     code = _str(raw, "credit_code", where)
     if code and len(code) != 18:
         raise CatalogError(f"{where}.credit_code must have 18 characters, not {code!r}")
-    return Party(name=_str(raw, "name", where, required=True), credit_code=code,
-                 role=_str(raw, "role", where))
+    return Party(
+        name=_str(raw, "name", where, required=True),
+        credit_code=code,
+        role=_str(raw, "role", where),
+    )
 
 
 def _floor(raw: Any, where: str) -> PriceFloor:
@@ -281,7 +317,9 @@ def _floor(raw: Any, where: str) -> PriceFloor:
 
 
 def _merge_lexicon(
-    raw: dict[str, Any], file: str, lists: dict[str, list[str]],
+    raw: dict[str, Any],
+    file: str,
+    lists: dict[str, list[str]],
     tables: dict[str, dict[str, list[str]]],
 ) -> None:
     for key, value in raw.items():
@@ -312,4 +350,3 @@ def _strs(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise CatalogError(f"{where}.{key} must be a list of non-empty strings")
     return tuple(v.strip() for v in value)
-

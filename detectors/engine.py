@@ -58,14 +58,17 @@ class Detector:
             p.credit_code.upper() for p in catalog.licensees if p.credit_code
         )
         lex = catalog.lexicon
-        self._claims = tuple(sorted({plain(c) for c in lex.authorisation_claims}, key=len,
-                                    reverse=True))
+        self._claims = tuple(
+            sorted({plain(c) for c in lex.authorisation_claims}, key=len, reverse=True)
+        )
         self._negations = tuple(plain(n) for n in lex.claim_negations)
-        markers = "|".join(re.escape(plain(m)) for m in
-                           sorted(lex.origin_markers, key=len, reverse=True))
+        markers = "|".join(
+            re.escape(plain(m)) for m in sorted(lex.origin_markers, key=len, reverse=True)
+        )
         self._origin_re = (
             re.compile(f"(?:{markers})\\s*[:：]?\\s*([^\\s,，。;；!！?？|/、【】()（）]{{2,14}})")
-            if markers else None
+            if markers
+            else None
         )
         self._by_name: dict[str, Mark] = {}
         for mark in catalog.marks:
@@ -91,8 +94,12 @@ class Detector:
                 )
             for match in evidence.insignia:
                 seen.append(
-                    _Seen(self._insignia_mark(match.mark), match.region_text(),
-                          image=evidence.image, insignia=match)
+                    _Seen(
+                        self._insignia_mark(match.mark),
+                        match.region_text(),
+                        image=evidence.image,
+                        insignia=match,
+                    )
                 )
         if not seen:
             return Finding(listing.id, "clear", 0.0, (), tuple(errors))
@@ -123,25 +130,35 @@ class Detector:
         for s in sightings:
             name = s.mark.name
             if s.insignia is not None:
-                reasons.append(Reason(
-                    "insignia_in_image",
-                    f"图片 {s.image} 中识别出{name}标志（匹配得分 {s.insignia.score:.2f}）。",
-                    f"{s.image} {s.text}",
-                ))
+                reasons.append(
+                    Reason(
+                        "insignia_in_image",
+                        f"图片 {s.image} 中识别出{name}标志（匹配得分 {s.insignia.score:.2f}）。",
+                        f"{s.image} {s.text}",
+                    )
+                )
                 continue
             if s.image:
-                reasons.append(Reason(
-                    "mark_in_image_text",
-                    f"图片 {s.image} 上的文字含有“{name}”。", s.evidence,
-                ))
+                reasons.append(
+                    Reason(
+                        "mark_in_image_text",
+                        f"图片 {s.image} 上的文字含有“{name}”。",
+                        s.evidence,
+                    )
+                )
             if s.occurrence is not None and s.occurrence.evasive:
-                how = ("近似拼写的拼音" if s.occurrence.how == "fuzzy"
-                       else "变形写法（拼音、形近字或同音字、拆字或插入分隔符）")
-                reasons.append(Reason(
-                    "evasive_spelling",
-                    f"“{s.text}”以{how}书写“{name}”，有意规避平台过滤。",
-                    s.evidence,
-                ))
+                how = (
+                    "近似拼写的拼音"
+                    if s.occurrence.how == "fuzzy"
+                    else "变形写法（拼音、形近字或同音字、拆字或插入分隔符）"
+                )
+                reasons.append(
+                    Reason(
+                        "evasive_spelling",
+                        f"“{s.text}”以{how}书写“{name}”，有意规避平台过滤。",
+                        s.evidence,
+                    )
+                )
         return _unique(reasons)
 
     def _gi_reasons(
@@ -155,33 +172,41 @@ class Detector:
         stated = [(o, self._regions.place(o, mark, strict=False)) for o in self._origins(text)]
         region = _region_text(mark)
         if seller == "out":
-            reasons.append(Reason(
-                "origin_outside_region",
-                f"“{mark.name}”的保护范围为{region}，但卖家所在地为{location}。",
-                location,
-            ))
+            reasons.append(
+                Reason(
+                    "origin_outside_region",
+                    f"“{mark.name}”的保护范围为{region}，但卖家所在地为{location}。",
+                    location,
+                )
+            )
         elif any(p == "out" for _, p in stated):
             origin = next(o for o, p in stated if p == "out")
-            reasons.append(Reason(
-                "origin_outside_region",
-                f"“{mark.name}”的保护范围为{region}，但商品标明产地为{origin}。",
-                origin,
-            ))
+            reasons.append(
+                Reason(
+                    "origin_outside_region",
+                    f"“{mark.name}”的保护范围为{region}，但商品标明产地为{origin}。",
+                    origin,
+                )
+            )
         elif seller == "unknown" and not any(p == "in" for _, p in stated):
-            reasons.append(Reason(
-                "origin_unknown",
-                f"商品使用“{mark.name}”，但未标明卖家所在地或产地，无法核对是否在{region}。",
-                location,
-            ))
+            reasons.append(
+                Reason(
+                    "origin_unknown",
+                    f"商品使用“{mark.name}”，但未标明卖家所在地或产地，无法核对是否在{region}。",
+                    location,
+                )
+            )
         reasons += self._price_reasons(mark, listing)
         for s in sightings:
             if s.occurrence is not None and s.occurrence.qualifier:
-                reasons.append(Reason(
-                    "gi_qualifier_misuse",
-                    f"“{mark.name}”后附“{s.occurrence.qualifier}”等字样；按地理标志规定，"
-                    "“同款、型、式、类、风味”等表述同样属于使用该标志。",
-                    s.occurrence.qualifier,
-                ))
+                reasons.append(
+                    Reason(
+                        "gi_qualifier_misuse",
+                        f"“{mark.name}”后附“{s.occurrence.qualifier}”等字样；按地理标志规定，"
+                        "“同款、型、式、类、风味”等表述同样属于使用该标志。",
+                        s.occurrence.qualifier,
+                    )
+                )
                 break
         return reasons
 
@@ -193,21 +218,25 @@ class Detector:
         per_500g = price_per_500g(listing.price, q)
         if per_500g is not None and floor.per_500g is not None:
             if per_500g < floor.per_500g:
-                return [Reason(
-                    "price_below_floor",
-                    f"{q.text} 售价 ¥{listing.price:g}，折合每 500 克 ¥{per_500g:.2f}，"
-                    f"低于正品“{mark.name}”每 500 克至少 ¥{floor.per_500g:g} 的价格。",
-                    f"¥{listing.price:g} / {q.text}",
-                )]
+                return [
+                    Reason(
+                        "price_below_floor",
+                        f"{q.text} 售价 ¥{listing.price:g}，折合每 500 克 ¥{per_500g:.2f}，"
+                        f"低于正品“{mark.name}”每 500 克至少 ¥{floor.per_500g:g} 的价格。",
+                        f"¥{listing.price:g} / {q.text}",
+                    )
+                ]
             return []
         per_root = price_per_root(listing.price, q)
         if per_root is not None and floor.per_root is not None and per_root < floor.per_root:
-            return [Reason(
-                "price_below_floor",
-                f"{q.text} 售价 ¥{listing.price:g}，折合每支 ¥{per_root:.2f}，"
-                f"低于正品“{mark.name}”每支至少 ¥{floor.per_root:g} 的价格。",
-                f"¥{listing.price:g} / {q.text}",
-            )]
+            return [
+                Reason(
+                    "price_below_floor",
+                    f"{q.text} 售价 ¥{listing.price:g}，折合每支 ¥{per_root:.2f}，"
+                    f"低于正品“{mark.name}”每支至少 ¥{floor.per_root:g} 的价格。",
+                    f"¥{listing.price:g} / {q.text}",
+                )
+            ]
         return []
 
     def _olympic_reasons(
@@ -222,19 +251,23 @@ class Detector:
         ):
             return []
         who = f"卖家“{seller.name}”" if seller.name else "未具名卖家"
-        reasons = [Reason(
-            "olympic_unlicensed",
-            f"“{mark.name}”是受保护的北京2022奥林匹克标志；{who}不在特许经营名单中，"
-            "商业使用未经授权。",
-            sightings[0].evidence,
-        )]
+        reasons = [
+            Reason(
+                "olympic_unlicensed",
+                f"“{mark.name}”是受保护的北京2022奥林匹克标志；{who}不在特许经营名单中，"
+                "商业使用未经授权。",
+                sightings[0].evidence,
+            )
+        ]
         claim = self._claim(texts)
         if claim:
-            reasons.append(Reason(
-                "false_authorisation_claim",
-                f"商品声称“{claim}”，但{who}并无北京2022特许授权。",
-                claim,
-            ))
+            reasons.append(
+                Reason(
+                    "false_authorisation_claim",
+                    f"商品声称“{claim}”，但{who}并无北京2022特许授权。",
+                    claim,
+                )
+            )
         return reasons
 
     # -- helpers ------------------------------------------------------------------------
@@ -251,7 +284,7 @@ class Detector:
                     if not any(text[:start].endswith(n) for n in self._negations):
                         return claim
                     # Blank out a negated claim so "授权" inside "非官方授权" stays negated.
-                    text = text[:start] + " " * len(claim) + text[start + len(claim):]
+                    text = text[:start] + " " * len(claim) + text[start + len(claim) :]
                     start = text.find(claim, start + 1)
         return ""
 

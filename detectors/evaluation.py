@@ -36,14 +36,22 @@ class Scores:
 
     def add(self, expected: bool, flagged: bool) -> Scores:
         return Scores(
-            self.tp + (expected and flagged), self.fp + (flagged and not expected),
-            self.fn + (expected and not flagged), self.tn + (not expected and not flagged),
+            self.tp + (expected and flagged),
+            self.fp + (flagged and not expected),
+            self.fn + (expected and not flagged),
+            self.tn + (not expected and not flagged),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4),
-                "f1": round(self.f1, 4), "tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "tn": self.tn}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "tn": self.tn,
+        }
 
 
 @dataclass(frozen=True)
@@ -106,12 +114,20 @@ def evaluate(detector: Detector, rows: Iterable[Mapping[str, Any]]) -> EvalRepor
             mark_ok = top is not None and top.mark == expected.get("mark")
             right += mark_ok
         if want != got or not mark_ok or finding.verdict != expected["verdict"]:
-            mistakes.append({
-                "id": row.get("id"), "title": row.get("title"),
-                "location": (row.get("seller") or {}).get("location"),
-                "expected": expected, "got": finding.to_dict(),
-            })
+            mistakes.append(
+                {
+                    "id": row.get("id"),
+                    "title": row.get("title"),
+                    "location": (row.get("seller") or {}).get("location"),
+                    "expected": expected,
+                    "got": finding.to_dict(),
+                }
+            )
     return EvalReport(
-        overall=overall, per_kind=per_kind, right_mark=right / tp if tp else 1.0,
-        verdict_accuracy=exact / n if n else 1.0, rows=n, mistakes=tuple(mistakes),
+        overall=overall,
+        per_kind=per_kind,
+        right_mark=right / tp if tp else 1.0,
+        verdict_accuracy=exact / n if n else 1.0,
+        rows=n,
+        mistakes=tuple(mistakes),
     )

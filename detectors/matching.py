@@ -85,8 +85,14 @@ class MarkMatcher:
                     plain_keys.setdefault(key, []).append((i, "english"))
             words = _place_and_product(mark, plain)
             if words is not None:
-                gap = sorted({plain(w) for w in (*lex.gap_words.get(mark.category, ()),
-                                                 *lex.qualifier_suffixes)}, key=len, reverse=True)
+                gap = sorted(
+                    {
+                        plain(w)
+                        for w in (*lex.gap_words.get(mark.category, ()), *lex.qualifier_suffixes)
+                    },
+                    key=len,
+                    reverse=True,
+                )
                 alternatives = "|".join([*(re.escape(g) for g in gap if g), " "])
                 self._gap_re[i] = re.compile(
                     f"{re.escape(words[0])}((?:{alternatives}){{0,4}}){re.escape(words[1])}"
@@ -115,8 +121,13 @@ class MarkMatcher:
                     stop, how = m.end(), "gap"
                 mark = self.marks[i]
                 qualifier = self._qualifier(plain, start, stop)
-                if m is not None and not qualifier and any(
-                    q in m.group(1) for q in self._qual_suffixes  # "五常风味大米"
+                if (
+                    m is not None
+                    and not qualifier
+                    and any(
+                        q in m.group(1)
+                        for q in self._qual_suffixes  # "五常风味大米"
+                    )
                 ):
                     qualifier = plain[start:stop]
                 if self._is_distractor(mark, plain, stop) or not self._has_context(mark, plain):
@@ -133,7 +144,7 @@ class MarkMatcher:
                     j == i and a < e and s < b for j, a, b in suppressed
                 ):
                     continue
-                tail = folded.codes[end + 1:]
+                tail = folded.codes[end + 1 :]
                 if any(tail.startswith(d) for d in self._distractors_fold[mark.name]):
                     continue
                 if not self._has_context(mark, plain):
@@ -216,7 +227,7 @@ def _units(codes: str) -> int:
 
 
 def _space_variants(english: str) -> set[str]:
-    """"bing dwen dwen" -> itself, "bingdwendwen", "bing dwendwen", ..."""
+    """ "bing dwen dwen" -> itself, "bingdwendwen", "bing dwendwen", ..."""
     words = english.split()
     if len(words) > _MAX_ENGLISH_WORDS:
         return {english, "".join(words)}

@@ -39,8 +39,9 @@ class _Region:
 class RegionJudge:
     """Built once per Detector from the gazetteer and the catalog's regions."""
 
-    def __init__(self, marks: Iterable[Mark], plain: Callable[[str], str],
-                 gazetteer: Path = GAZETTEER_FILE) -> None:
+    def __init__(
+        self, marks: Iterable[Mark], plain: Callable[[str], str], gazetteer: Path = GAZETTEER_FILE
+    ) -> None:
         self._plain = plain
         with gazetteer.open("rb") as fh:
             geo = tomllib.load(fh)
@@ -112,13 +113,15 @@ class RegionJudge:
         for chunk in _CHUNK_RE.split(self._plain(location)):
             pos = 0
             for m in self._names_re.finditer(chunk):
-                self._other(chunk[pos:m.start()], out)
+                self._other(chunk[pos : m.start()], out)
                 pos = m.end()
                 name = m.group()
                 if name in self._uninformative:
                     continue
-                if name in self._provinces and not seen_province and not (
-                    out and out[-1].level == "province"
+                if (
+                    name in self._provinces
+                    and not seen_province
+                    and not (out and out[-1].level == "province")
                 ):
                     seen_province = True
                     out.append(_Token("province", self._provinces[name]))

@@ -34,17 +34,15 @@ BLOCK = "|"  # stands for a romanised word that cannot be part of any mark
 _WS_RE = re.compile(r"[^\S\n]+")
 _NL_RE = re.compile(r" ?\n[\s]*")
 # A newline separates fields (title, description): no mark may span it.
-_TOKEN_RE = re.compile(
-    r"(?P<latin>[a-z]+)|(?P<stop>\n)|(?P<skip>[^\w\n]+|_+)|(?P<run>[^\W_a-z]+)"
-)
+_TOKEN_RE = re.compile(r"(?P<latin>[a-z]+)|(?P<stop>\n)|(?P<skip>[^\w\n]+|_+)|(?P<run>[^\W_a-z]+)")
 # Single letters that pypinyin lists as readings but nobody types as pinyin syllables.
 _NOT_SYLLABLES = frozenset({"m", "n", "ng", "hm", "hng", "e", "o", "a"})
 _LATIN_CACHE_LIMIT = 50_000
 # Same-length replacements before folding: CJK strokes used as separators ("冰丨墩丨墩")
 # become spaces, tone-marked pinyin letters lose their tones.
 _SAME_LENGTH = str.maketrans(
-    "丨丶丿乀〡〢〣ㄧ" "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü",
-    "        " "aaaaeeeeiiiioooouuuuuuuuu",
+    "丨丶丿乀〡〢〣ㄧāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü",
+    "        aaaaeeeeiiiioooouuuuuuuuu",
 )
 _CJK_RANGES = ((0x3400, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF))
 
@@ -55,7 +53,7 @@ def is_cjk(ch: str) -> bool:
 
 
 def strip_tone(reading: str) -> str:
-    """"lǜ" -> "lu", "shēn" -> "shen" (ü folds to u: people type "lu" for 绿)."""
+    """ "lǜ" -> "lu", "shēn" -> "shen" (ü folds to u: people type "lu" for 绿)."""
     out = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
     return out.replace("v", "u")
 
@@ -81,9 +79,10 @@ class TextFolder:
         marks = [self.plain(w).replace(" ", "") for w in mark_words]
         extras = [self.plain(w).replace(" ", "") for w in extra_words]
         readings = _all_readings()
-        self._syllables = frozenset(
-            s for rs in readings.values() for s in rs if s.isascii() and s.isalpha()
-        ) - _NOT_SYLLABLES
+        self._syllables = (
+            frozenset(s for rs in readings.values() for s in rs if s.isascii() and s.isalpha())
+            - _NOT_SYLLABLES
+        )
         # Each character of a mark (or of a word the rules must see in the fold view,
         # like the 果 of 人参果) keeps the reading it has inside that word.
         own: dict[str, str] = {}
@@ -96,8 +95,11 @@ class TextFolder:
         # Other readings of mark characters (参 is also "can", 长 also "zhang") get codes
         # too, so homophones of any reading fold to the mark (see fold_variants).
         self._readings_of = {
-            ch: tuple(dict.fromkeys([syl, *(r for r in readings.get(ord(ch), ())
-                                           if r in self._syllables)]))
+            ch: tuple(
+                dict.fromkeys(
+                    [syl, *(r for r in readings.get(ord(ch), ()) if r in self._syllables)]
+                )
+            )
             for ch, syl in own.items()
         }
         self.relevant = frozenset(r for rs in self._readings_of.values() for r in rs)
@@ -127,7 +129,8 @@ class TextFolder:
         self._split = splits
         self._split_re = (
             re.compile("|".join(re.escape(k) for k in sorted(splits, key=len, reverse=True)))
-            if splits else None
+            if splits
+            else None
         )
         self._latin_cache: dict[str, str] = {}
 
@@ -233,10 +236,8 @@ class TextFolder:
             return None
         return end[1]
 
-    def _join_split_characters(
-        self, plain: str
-    ) -> tuple[str, list[tuple[int, int]] | None]:
-        """"抚木公人参" -> "抚松人参", with a map from new positions to plain spans."""
+    def _join_split_characters(self, plain: str) -> tuple[str, list[tuple[int, int]] | None]:
+        """ "抚木公人参" -> "抚松人参", with a map from new positions to plain spans."""
         if self._split_re is None or self._split_re.search(plain) is None:
             return plain, None
         out: list[str] = []

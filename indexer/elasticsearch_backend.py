@@ -64,10 +64,14 @@ _MAX_REASON = 300
 class EsSettings(Protocol):
     """The part of markwatch.settings.Settings this backend reads (no import of markwatch)."""
 
-    es_urls: tuple[str, ...]
-    es_api_key: str | None
-    es_basic_auth: tuple[str, str] | None
-    es_ca_file: Path | None
+    @property
+    def es_urls(self) -> tuple[str, ...]: ...
+    @property
+    def es_api_key(self) -> str | None: ...
+    @property
+    def es_basic_auth(self) -> tuple[str, str] | None: ...
+    @property
+    def es_ca_file(self) -> Path | None: ...
 
 
 @dataclass(frozen=True, slots=True)

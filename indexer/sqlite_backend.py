@@ -113,7 +113,6 @@ class SqliteIndex:
             "INSERT OR IGNORE INTO doc_marks VALUES (?,?,?)",
             [(doc.id, m.mark, m.kind) for m in doc.finding.marks],
         )
-        listing = doc.listing
         tokens = self._tokenizer.tokens(doc.search_text)
         self._db.execute(
             "INSERT INTO docs_fts (rowid, words, pinyin) VALUES (?,?,?)",

@@ -74,10 +74,10 @@ def build_channels(settings: Settings, config: AlertsConfig | None = None) -> di
     # (DNS may have changed since they were saved).
     policy = UrlPolicy.from_urls(settings.allowed_hosts)
     for stored in _portal_channels(settings):
-        url = stored.options.get("url")
+        target = stored.options.get("url")
         try:
-            if isinstance(url, str) and url:
-                policy.check(url)
+            if isinstance(target, str) and target:
+                policy.check(target)
             channels[stored.name] = build_channel(
                 stored.name, {"type": stored.type, **stored.options}
             )

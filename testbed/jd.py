@@ -92,6 +92,12 @@ def price_answer(skus: Sequence[str], by_sku: dict[str, TestbedListing]) -> str:
     for sku in skus:
         item = by_sku.get(sku.removeprefix("J_"))
         if item is not None:
-            out.append({"id": f"J_{item.nid}", "p": f"{item.price:.2f}",
-                        "m": f"{item.price * 1.3:.2f}", "op": f"{item.price:.2f}"})
+            out.append(
+                {
+                    "id": f"J_{item.nid}",
+                    "p": f"{item.price:.2f}",
+                    "m": f"{item.price * 1.3:.2f}",
+                    "op": f"{item.price:.2f}",
+                }
+            )
     return json.dumps(out)

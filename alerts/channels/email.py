@@ -32,8 +32,9 @@ KEY_HEADER = "X-MarkWatch-Idempotency-Key"
 
 
 class EmailChannel:
-    def __init__(self, name: str, options: dict[str, Any],
-                 renderer: MessageRenderer | None = None) -> None:
+    def __init__(
+        self, name: str, options: dict[str, Any], renderer: MessageRenderer | None = None
+    ) -> None:
         self.name = name
         self._options = options
         self._renderer = renderer or MessageRenderer()
@@ -56,8 +57,12 @@ class EmailChannel:
         try:
             smtp: smtplib.SMTP
             if opts["ssl"]:
-                smtp = smtplib.SMTP_SSL(opts["host"], opts["port"], timeout=opts["timeout"],
-                                        context=ssl.create_default_context())
+                smtp = smtplib.SMTP_SSL(
+                    opts["host"],
+                    opts["port"],
+                    timeout=opts["timeout"],
+                    context=ssl.create_default_context(),
+                )
             else:
                 smtp = smtplib.SMTP(opts["host"], opts["port"], timeout=opts["timeout"])
             with smtp:
@@ -68,8 +73,11 @@ class EmailChannel:
                 smtp.send_message(mail)
         except smtplib.SMTPResponseException as exc:
             # 4xx is the server asking us to come back later; 5xx will not change.
-            raise DeliveryError(f"{self.name}: SMTP {exc.smtp_code}",
-                                retryable=exc.smtp_code < 500, status=exc.smtp_code) from exc
+            raise DeliveryError(
+                f"{self.name}: SMTP {exc.smtp_code}",
+                retryable=exc.smtp_code < 500,
+                status=exc.smtp_code,
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(f"{self.name}: all recipients refused", retryable=False) from exc
         except (smtplib.SMTPException, OSError) as exc:

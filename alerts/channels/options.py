@@ -41,8 +41,7 @@ def parse_options(
     for key in raw:
         if key not in known:
             raise ChannelConfigError(
-                f"channel {channel!r}: unknown option {key!r} "
-                f"(known: {', '.join(sorted(known))})"
+                f"channel {channel!r}: unknown option {key!r} (known: {', '.join(sorted(known))})"
             )
     out: dict[str, Any] = {}
     for option in declared:

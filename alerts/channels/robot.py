@@ -37,8 +37,9 @@ class _RedactSecrets(logging.Filter):
 class RobotChannel:
     """Sends the rendered text (subject on the first line) to one apprise robot URL."""
 
-    def __init__(self, name: str, url: str, secrets: Sequence[str],
-                 renderer: MessageRenderer | None = None) -> None:
+    def __init__(
+        self, name: str, url: str, secrets: Sequence[str], renderer: MessageRenderer | None = None
+    ) -> None:
         self.name = name
         self._secrets = tuple(s for s in secrets if s)
         self._renderer = renderer or MessageRenderer()
@@ -46,8 +47,9 @@ class RobotChannel:
         with self._redacted():
             added = self._apprise.add(url)
         if not added:
-            raise ChannelConfigError(f"channel {name!r}: apprise rejected the robot URL "
-                                     f"{self.masked_url(url)!r}")
+            raise ChannelConfigError(
+                f"channel {name!r}: apprise rejected the robot URL {self.masked_url(url)!r}"
+            )
         self.display_url = self.masked_url(url)
 
     def masked_url(self, url: str) -> str:

@@ -34,14 +34,20 @@ _RETRYABLE = {408, 425, 429}
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body,
-                      hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256
+    ).hexdigest()
     return f"sha256={digest}"
 
 
 def verify_signature(
-    secret: str, timestamp: str, body: bytes, received: str, *,
-    now: float | None = None, tolerance_seconds: float = 300.0,
+    secret: str,
+    timestamp: str,
+    body: bytes,
+    received: str,
+    *,
+    now: float | None = None,
+    tolerance_seconds: float = 300.0,
 ) -> bool:
     """What a receiver does: a fresh timestamp and a matching HMAC (compared in constant time)."""
     try:
@@ -55,8 +61,13 @@ def verify_signature(
 
 class WebhookChannel:
     def __init__(
-        self, url: str, *, timeout: float = 10.0, name: str | None = None,
-        secret: str | None = None, transport: httpx.BaseTransport | None = None,
+        self,
+        url: str,
+        *,
+        timeout: float = 10.0,
+        name: str | None = None,
+        secret: str | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"webhook URL must be http(s), got {url!r}")
@@ -79,8 +90,9 @@ class WebhookChannel:
     def send(self, message: OutboxMessage) -> None:
         body = json.dumps(message.payload, ensure_ascii=False).encode("utf-8")
         try:
-            response = self._client.post(self.url, content=body,
-                                          headers=self.headers(message, body))
+            response = self._client.post(
+                self.url, content=body, headers=self.headers(message, body)
+            )
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{self.name}: {type(exc).__name__}: {exc}") from exc
         if response.status_code >= 300:

@@ -24,11 +24,18 @@ from console.web import (
 router = APIRouter(include_in_schema=False)
 
 
-def create_account(deps: ConsoleDeps, username: str, password: str, role: str,
-                   display_name: str = "", organisation: str = "") -> Principal:
+def create_account(
+    deps: ConsoleDeps,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    organisation: str = "",
+) -> Principal:
     """A console account, mirrored into the alert store's users."""
-    principal = deps.auth.create_user(username, password, role, display_name=display_name,
-                                      organisation=organisation)
+    principal = deps.auth.create_user(
+        username, password, role, display_name=display_name, organisation=organisation
+    )
     deps.backend.sync_user(principal.username, principal.role, display_name, organisation)
     return principal
 
@@ -46,11 +53,20 @@ def parse_arguments(text: str) -> dict[str, str]:
 
 def _page(request: Request, session: Session, **extra: Any) -> Response:
     deps = deps_of(request)
-    return render(request, "admin.html", {
-        "users": deps.auth.users(), "tokens": deps.auth.tokens(),
-        "schedules": deps.backend.schedules(), "catalog": deps.backend.catalog_marks(),
-        "new_token": "", "error": request.query_params.get("error", ""), **extra,
-    }, session)
+    return render(
+        request,
+        "admin.html",
+        {
+            "users": deps.auth.users(),
+            "tokens": deps.auth.tokens(),
+            "schedules": deps.backend.schedules(),
+            "catalog": deps.backend.catalog_marks(),
+            "new_token": "",
+            "error": request.query_params.get("error", ""),
+            **extra,
+        },
+        session,
+    )
 
 
 @router.get("/admin")
@@ -62,9 +78,14 @@ def admin_home(request: Request, session: AdminPage) -> Response:
 async def create_user(request: Request, session: AdminForm) -> Response:
     form = await request.form()
     try:
-        create_account(deps_of(request), str(form.get("username", "")),
-                       str(form.get("password", "")), str(form.get("role", "")),
-                       str(form.get("display_name", "")), str(form.get("organisation", "")))
+        create_account(
+            deps_of(request),
+            str(form.get("username", "")),
+            str(form.get("password", "")),
+            str(form.get("role", "")),
+            str(form.get("display_name", "")),
+            str(form.get("organisation", "")),
+        )
     except AuthError as exc:
         return redirect("/admin?" + urlencode({"error": str(exc)}))
     return redirect("/admin")
@@ -76,14 +97,17 @@ async def update_user(request: Request, session: AdminForm, username: str) -> Re
     deps = deps_of(request)
     try:
         deps.auth.update_user(
-            username, role=str(form.get("role")) if form.get("role") else None,
+            username,
+            role=str(form.get("role")) if form.get("role") else None,
             organisation=str(form.get("organisation", "")),
             active=form.get("active") == "on",
-            password=str(form.get("password")) if form.get("password") else None)
+            password=str(form.get("password")) if form.get("password") else None,
+        )
         principal = deps.auth.user(username)
         if principal is not None:
-            deps.backend.sync_user(username, principal.role, principal.display_name,
-                                   principal.organisation)
+            deps.backend.sync_user(
+                username, principal.role, principal.display_name, principal.organisation
+            )
     except AuthError as exc:
         return redirect("/admin?" + urlencode({"error": str(exc)}))
     return redirect("/admin")
@@ -93,8 +117,9 @@ async def update_user(request: Request, session: AdminForm, username: str) -> Re
 async def issue_token(request: Request, session: AdminForm) -> Response:
     form = await request.form()
     try:
-        token = deps_of(request).auth.issue_token(str(form.get("username", "")),
-                                                  str(form.get("label", "")))
+        token = deps_of(request).auth.issue_token(
+            str(form.get("username", "")), str(form.get("label", ""))
+        )
     except AuthError as exc:
         return redirect("/admin?" + urlencode({"error": str(exc)}))
     return _page(request, session, new_token=token)  # shown once, never stored in clear
@@ -110,11 +135,15 @@ async def revoke_token(request: Request, session: AdminForm, token_id: int) -> R
 async def save_schedule(request: Request, session: AdminForm) -> Response:
     form = await request.form()
     try:
-        deps_of(request).backend.save_schedule(CrawlSchedule(
-            name=str(form.get("name", "")).strip(), spider=str(form.get("spider", "")).strip(),
-            cron=str(form.get("cron", "")).strip(),
-            arguments=parse_arguments(str(form.get("arguments", ""))),
-            enabled=form.get("enabled") == "on"))
+        deps_of(request).backend.save_schedule(
+            CrawlSchedule(
+                name=str(form.get("name", "")).strip(),
+                spider=str(form.get("spider", "")).strip(),
+                cron=str(form.get("cron", "")).strip(),
+                arguments=parse_arguments(str(form.get("arguments", ""))),
+                enabled=form.get("enabled") == "on",
+            )
+        )
     except (WatchlistError, ValueError) as exc:
         return redirect("/admin?" + urlencode({"error": str(exc)}))
     return redirect("/admin")

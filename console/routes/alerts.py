@@ -38,41 +38,56 @@ def detail_or_404(backend: ConsoleBackend, alert_id: int, owner: str | None) -> 
 
 def summary_html(env: jinja2.Environment, lang: str, detail: AlertDetail) -> str:
     return env.get_template("casefile_summary.html").render(
-        t=Translator(lang), lang=lang, d=detail,
-        generated=datetime.now(UTC).isoformat(timespec="seconds"))
+        t=Translator(lang),
+        lang=lang,
+        d=detail,
+        generated=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
 
 
 def case_file_response(request: Request, detail: AlertDetail) -> Response:
     backend = deps_of(request).backend
-    data = build_case_file(detail, backend.read_evidence,
-                           summary_html(request.app.state.templates, language(request), detail))
-    return Response(data, media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{case_file_name(detail)}"'})
+    data = build_case_file(
+        detail,
+        backend.read_evidence,
+        summary_html(request.app.state.templates, language(request), detail),
+    )
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{case_file_name(detail)}"'},
+    )
 
 
-def evidence_response(request: Request, alert_id: int, sha256: str,
-                      owner: str | None) -> Response:
+def evidence_response(request: Request, alert_id: int, sha256: str, owner: str | None) -> Response:
     backend = deps_of(request).backend
     try:
         alert = backend.alert(alert_id, owner)
         file, path = backend.evidence_file(alert, sha256)
     except NotFound:
         raise HTTPException(status_code=404, detail="not found") from None
-    headers = {"Content-Security-Policy": "default-src 'none'; sandbox",
-               "Cache-Control": "private, max-age=3600"}
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=3600",
+    }
     if file.media_type == "application/octet-stream":  # never render crawled bytes inline
         headers["Content-Disposition"] = f'attachment; filename="{path.name}"'
     return FileResponse(path, media_type=file.media_type, headers=headers)
 
 
 @router.get("/alerts/{alert_id}")
-def alert_page(request: Request, session: HolderPage, alert_id: int, done: str = "",
-               failed: str = "") -> Response:
+def alert_page(
+    request: Request, session: HolderPage, alert_id: int, done: str = "", failed: str = ""
+) -> Response:
     deps = deps_of(request)
     detail = detail_or_404(deps.backend, alert_id, owner_scope(session.principal))
     users = [p.username for p, active in deps.auth.users() if active and p.is_staff]
-    return render(request, "alert.html", {"d": detail, "done": done, "failed": failed,
-                                          "staff_users": users}, session)
+    return render(
+        request,
+        "alert.html",
+        {"d": detail, "done": done, "failed": failed, "staff_users": users},
+        session,
+    )
 
 
 @router.get("/alerts/{alert_id}/evidence")
@@ -95,16 +110,18 @@ def case_file(request: Request, session: StaffPage, alert_id: int) -> Response:
 async def triage_one(request: Request, session: StaffForm, alert_id: int) -> Response:
     form = await request.form()
     outcome = _apply(request, [alert_id], form, session)
-    query = urlencode({"done": len(outcome.done), "failed": "; ".join(m for _, m in
-                                                                       outcome.failed)})
+    query = urlencode(
+        {"done": len(outcome.done), "failed": "; ".join(m for _, m in outcome.failed)}
+    )
     return redirect(f"/alerts/{alert_id}?{query}")
 
 
 @router.post("/alerts/{alert_id}/assign")
 async def assign_one(request: Request, session: StaffForm, alert_id: int) -> Response:
     form = await request.form()
-    deps_of(request).backend.assign([alert_id], str(form.get("assignee", "")),
-                                    session.principal.username)
+    deps_of(request).backend.assign(
+        [alert_id], str(form.get("assignee", "")), session.principal.username
+    )
     return redirect(f"/alerts/{alert_id}")
 
 
@@ -115,8 +132,9 @@ async def bulk(request: Request, session: StaffForm) -> Response:
     back = str(form.get("back", ""))
     back = back if back.startswith("q=") or back == "" else ""
     if form.get("action") == "assign":
-        deps_of(request).backend.assign(ids, str(form.get("assignee", "")),
-                                        session.principal.username)
+        deps_of(request).backend.assign(
+            ids, str(form.get("assignee", "")), session.principal.username
+        )
         done, failures = len(ids), ""
     else:
         outcome = _apply(request, ids, form, session)
@@ -125,11 +143,15 @@ async def bulk(request: Request, session: StaffForm) -> Response:
     return redirect(f"/search?{back}&bulk=1&{query}" if back else f"/search?bulk=1&{query}")
 
 
-def _apply(request: Request, ids: list[int], form: FormData, session: Session
-           ) -> triage.TriageOutcome:
+def _apply(
+    request: Request, ids: list[int], form: FormData, session: Session
+) -> triage.TriageOutcome:
     wanted = triage.TriageRequest(
-        action=str(form.get("action", "")), reason=str(form.get("reason", "")),
-        case_number=str(form.get("case_number", "")), agency=str(form.get("agency", "")))
+        action=str(form.get("action", "")),
+        reason=str(form.get("reason", "")),
+        case_number=str(form.get("case_number", "")),
+        agency=str(form.get("agency", "")),
+    )
     try:
         return triage.apply(deps_of(request).backend, ids, wanted, session.principal.username)
     except TransitionError as exc:

@@ -124,8 +124,12 @@ def search(request: Request, principal: ApiStaff) -> dict[str, Any]:
         item["title"] = "".join(text for text, _ in row.title)
         item["highlight"] = [[text, emphasised] for text, emphasised in row.title]
         rows.append(item)
-    return {"total": result.total, "hits": rows, "facets": result.facets,
-            "next": encode_cursor(result.next_after) or None}
+    return {
+        "total": result.total,
+        "hits": rows,
+        "facets": result.facets,
+        "next": encode_cursor(result.next_after) or None,
+    }
 
 
 @router.get("/search.csv", response_class=StreamingResponse)
@@ -133,22 +137,28 @@ def search_csv(request: Request, principal: ApiStaff) -> Response:
     return StreamingResponse(
         deps_of(request).backend.export_csv(parse_search(request.query_params)),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="markwatch-search.csv"'})
+        headers={"Content-Disposition": 'attachment; filename="markwatch-search.csv"'},
+    )
 
 
 @router.get("/alerts")
-def list_alerts(request: Request, principal: ApiUser, status: str | None = None,
-                mark: str | None = None, limit: int = 100) -> dict[str, Any]:
+def list_alerts(
+    request: Request,
+    principal: ApiUser,
+    status: str | None = None,
+    mark: str | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
     backend = deps_of(request).backend
-    found = backend.alerts(owner_scope(principal), status=status, mark=mark,
-                           limit=max(1, min(limit, 1000)))
+    found = backend.alerts(
+        owner_scope(principal), status=status, mark=mark, limit=max(1, min(limit, 1000))
+    )
     return {"alerts": [dataclasses.asdict(a) for a in found]}
 
 
 @router.get("/alerts/{alert_id}")
 def get_alert(request: Request, principal: ApiUser, alert_id: int) -> dict[str, Any]:
-    return _detail_json(detail_or_404(deps_of(request).backend, alert_id,
-                                      owner_scope(principal)))
+    return _detail_json(detail_or_404(deps_of(request).backend, alert_id, owner_scope(principal)))
 
 
 @router.get("/alerts/{alert_id}/evidence/{sha256}")
@@ -162,8 +172,9 @@ def get_case_file(request: Request, principal: ApiStaff, alert_id: int) -> Respo
 
 
 @router.post("/alerts/{alert_id}/transition")
-def transition(request: Request, principal: ApiStaff, alert_id: int,
-               body: TriageBody) -> dict[str, Any]:
+def transition(
+    request: Request, principal: ApiStaff, alert_id: int, body: TriageBody
+) -> dict[str, Any]:
     backend = deps_of(request).backend
     wanted = triage.TriageRequest(body.action, body.reason, body.case_number, body.agency)
     try:
@@ -182,13 +193,16 @@ def bulk(request: Request, principal: ApiStaff, body: BulkBody) -> dict[str, Any
         outcome = triage.apply(deps_of(request).backend, body.ids, wanted, principal.username)
     except TransitionError as exc:
         raise _bad_request(exc) from None
-    return {"done": list(outcome.done),
-            "failed": [{"id": i, "error": m} for i, m in outcome.failed]}
+    return {
+        "done": list(outcome.done),
+        "failed": [{"id": i, "error": m} for i, m in outcome.failed],
+    }
 
 
 @router.post("/alerts/{alert_id}/assign")
-def assign(request: Request, principal: ApiStaff, alert_id: int,
-           body: AssignBody) -> dict[str, Any]:
+def assign(
+    request: Request, principal: ApiStaff, alert_id: int, body: AssignBody
+) -> dict[str, Any]:
     backend = deps_of(request).backend
     try:
         backend.alert(alert_id)
@@ -210,8 +224,9 @@ def watchlists(request: Request, principal: ApiUser) -> dict[str, Any]:
 
 
 @router.put("/watchlists/{name}")
-def save_watchlist(request: Request, principal: ApiUser, name: str,
-                   body: WatchlistBody) -> dict[str, Any]:
+def save_watchlist(
+    request: Request, principal: ApiUser, name: str, body: WatchlistBody
+) -> dict[str, Any]:
     data = body.model_dump(exclude_none=True) | {"name": name}
     owner = owner_scope(principal)
     if owner is None:
@@ -243,8 +258,7 @@ def channels(request: Request, principal: ApiUser) -> dict[str, Any]:
 @router.put("/channels/{name}", status_code=204, response_class=Response)
 def save_channel(request: Request, principal: ApiUser, name: str, body: ChannelBody) -> Response:
     try:
-        deps_of(request).backend.save_channel(name, body.type, body.options,
-                                              principal.owner_name)
+        deps_of(request).backend.save_channel(name, body.type, body.options, principal.owner_name)
     except WatchlistError as exc:
         raise _bad_request(exc) from None
     return Response(status_code=204)
@@ -266,33 +280,48 @@ def catalog(request: Request, principal: ApiUser) -> dict[str, Any]:
 
 @router.get("/users")
 def users(request: Request, principal: ApiAdmin) -> dict[str, Any]:
-    return {"users": [dataclasses.asdict(p) | {"active": active}
-                      for p, active in deps_of(request).auth.users()]}
+    return {
+        "users": [
+            dataclasses.asdict(p) | {"active": active}
+            for p, active in deps_of(request).auth.users()
+        ]
+    }
 
 
 @router.post("/users", status_code=201)
 def create_user(request: Request, principal: ApiAdmin, body: UserBody) -> dict[str, Any]:
     try:
-        created = create_account(deps_of(request), body.username, body.password, body.role,
-                                 body.display_name, body.organisation)
+        created = create_account(
+            deps_of(request),
+            body.username,
+            body.password,
+            body.role,
+            body.display_name,
+            body.organisation,
+        )
     except AuthError as exc:
         raise _bad_request(exc) from None
     return dataclasses.asdict(created)
 
 
 @router.patch("/users/{username}")
-def change_user(request: Request, principal: ApiAdmin, username: str,
-                body: UserChange) -> dict[str, Any]:
+def change_user(
+    request: Request, principal: ApiAdmin, username: str, body: UserChange
+) -> dict[str, Any]:
     deps = deps_of(request)
     try:
-        deps.auth.update_user(username, role=body.role, organisation=body.organisation,
-                              active=body.active, password=body.password)
+        deps.auth.update_user(
+            username,
+            role=body.role,
+            organisation=body.organisation,
+            active=body.active,
+            password=body.password,
+        )
     except AuthError as exc:
         raise _bad_request(exc) from None
     changed = deps.auth.user(username)
     if changed is not None:
-        deps.backend.sync_user(username, changed.role, changed.display_name,
-                               changed.organisation)
+        deps.backend.sync_user(username, changed.role, changed.display_name, changed.organisation)
     return {"username": username, "active": changed is not None}
 
 
@@ -318,15 +347,20 @@ def revoke_token(request: Request, principal: ApiAdmin, token_id: int) -> Respon
 
 @router.get("/schedules")
 def schedules(request: Request, principal: ApiAdmin) -> dict[str, Any]:
-    return {"schedules": [dataclasses.asdict(s.schedule) | {"next_run": s.next_run}
-                          for s in deps_of(request).backend.schedules()]}
+    return {
+        "schedules": [
+            dataclasses.asdict(s.schedule) | {"next_run": s.next_run}
+            for s in deps_of(request).backend.schedules()
+        ]
+    }
 
 
 @router.put("/schedules/{name}", status_code=204, response_class=Response)
 def save_schedule(request: Request, principal: ApiAdmin, name: str, body: ScheduleBody) -> Response:
     try:
-        deps_of(request).backend.save_schedule(CrawlSchedule(
-            name, body.spider, body.cron, body.arguments, body.enabled))
+        deps_of(request).backend.save_schedule(
+            CrawlSchedule(name, body.spider, body.cron, body.arguments, body.enabled)
+        )
     except WatchlistError as exc:
         raise _bad_request(exc) from None
     return Response(status_code=204)

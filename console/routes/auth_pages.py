@@ -34,16 +34,28 @@ def home(request: Request) -> Response:
 def login_page(request: Request, next: str = "/") -> Response:
     # Login CSRF: a double-submit token (cookie + hidden field), since there is no session yet.
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", {"next": safe_next(next), "login_csrf": token,
-                                              "error_key": ""})
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=deps_of(request).config.secure_cookies, path="/login")
+    response = render(
+        request, "login.html", {"next": safe_next(next), "login_csrf": token, "error_key": ""}
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=deps_of(request).config.secure_cookies,
+        path="/login",
+    )
     return response
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(""), password: str = Form(""),
-          csrf: str = Form(""), next: str = Form("/")) -> Response:
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
     deps = deps_of(request)
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_token or not secrets.compare_digest(cookie_token, csrf):
@@ -72,10 +84,20 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
 
 def _login_error(request: Request, next_url: str, key: str, status: int) -> Response:
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", {"next": safe_next(next_url), "login_csrf": token,
-                                              "error_key": key}, status_code=status)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=deps_of(request).config.secure_cookies, path="/login")
+    response = render(
+        request,
+        "login.html",
+        {"next": safe_next(next_url), "login_csrf": token, "error_key": key},
+        status_code=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=deps_of(request).config.secure_cookies,
+        path="/login",
+    )
     return response
 
 

@@ -15,9 +15,15 @@ router = APIRouter(include_in_schema=False)
 def dashboard_page(request: Request, session: StaffPage) -> Response:
     stats = deps_of(request).backend.dashboard()
     bars = {
-        "by_mark": bar_chart(stats.by_mark), "by_platform": bar_chart(stats.by_platform),
-        "by_region": bar_chart(stats.by_region), "by_seller": bar_chart(stats.by_seller),
+        "by_mark": bar_chart(stats.by_mark),
+        "by_platform": bar_chart(stats.by_platform),
+        "by_region": bar_chart(stats.by_region),
+        "by_seller": bar_chart(stats.by_seller),
         "by_status": bar_chart(stats.by_status),
     }
-    return render(request, "dashboard.html", {
-        "stats": stats, "bars": bars, "timeline": line_chart(stats.by_day)}, session)
+    return render(
+        request,
+        "dashboard.html",
+        {"stats": stats, "bars": bars, "timeline": line_chart(stats.by_day)},
+        session,
+    )

@@ -53,12 +53,20 @@ def portal_page(request: Request, session: HolderPage, error: str = "") -> Respo
     backend = deps_of(request).backend
     owner = owner_scope(session.principal)
     status = request.query_params.get("status") or None
-    return render(request, "portal.html", {
-        "alerts": backend.alerts(owner, status=status, limit=200),
-        "watchlists": backend.watchlists(owner), "channels": backend.channels(owner),
-        "channel_types": CHANNEL_TYPES, "marks": backend.mark_names(), "error": error,
-        "status": status or "",
-    }, session)
+    return render(
+        request,
+        "portal.html",
+        {
+            "alerts": backend.alerts(owner, status=status, limit=200),
+            "watchlists": backend.watchlists(owner),
+            "channels": backend.channels(owner),
+            "channel_types": CHANNEL_TYPES,
+            "marks": backend.mark_names(),
+            "error": error,
+            "status": status or "",
+        },
+        session,
+    )
 
 
 @router.post("/portal/watchlists")
@@ -90,8 +98,11 @@ async def save_channel(request: Request, session: HolderForm) -> Response:
     try:
         options = tomllib.loads(str(form.get("options", "")))
         deps_of(request).backend.save_channel(
-            str(form.get("name", "")).strip(), str(form.get("type", "")), options,
-            session.principal.owner_name)
+            str(form.get("name", "")).strip(),
+            str(form.get("type", "")),
+            options,
+            session.principal.owner_name,
+        )
     except (tomllib.TOMLDecodeError, WatchlistError) as exc:
         return redirect("/portal?" + urlencode({"error": str(exc)}))
     return redirect("/portal")

@@ -20,21 +20,36 @@ def search_page(request: Request, session: StaffPage) -> Response:
     result = deps.backend.search(params)
     query = request.query_params
     facet_links = {
-        name: [(value, count, value in query.getlist(name), toggle(query, name, value))
-               for value, count in result.facets.get(name, ())[:15]]
+        name: [
+            (value, count, value in query.getlist(name), toggle(query, name, value))
+            for value, count in result.facets.get(name, ())[:15]
+        ]
         for name in FACETS
     }
     assignees = deps.backend.assignees(i for row in result.rows for i in row.alert_ids)
-    return render(request, "search.html", {
-        "params": params, "result": result, "facet_links": facet_links,
-        "next_query": (query_string(query, KEEP, after=encode_cursor(result.next_after))
-                       if result.next_after else ""),
-        "export_query": query_string(query, KEEP), "statuses": STATUSES,
-        "assignees": assignees, "facets": FACETS,
-        "date_from": query.get("from", ""), "date_to": query.get("to", ""),
-        "bulk_done": query.get("done", "") if query.get("bulk") else "",
-        "bulk_failed": query.get("failed", "") if query.get("bulk") else "",
-    }, session)
+    return render(
+        request,
+        "search.html",
+        {
+            "params": params,
+            "result": result,
+            "facet_links": facet_links,
+            "next_query": (
+                query_string(query, KEEP, after=encode_cursor(result.next_after))
+                if result.next_after
+                else ""
+            ),
+            "export_query": query_string(query, KEEP),
+            "statuses": STATUSES,
+            "assignees": assignees,
+            "facets": FACETS,
+            "date_from": query.get("from", ""),
+            "date_to": query.get("to", ""),
+            "bulk_done": query.get("done", "") if query.get("bulk") else "",
+            "bulk_failed": query.get("failed", "") if query.get("bulk") else "",
+        },
+        session,
+    )
 
 
 @router.get("/search/export.csv")
@@ -42,5 +57,7 @@ def export_csv(request: Request, session: StaffPage) -> Response:
     deps = deps_of(request)
     params = parse_search(request.query_params)
     return StreamingResponse(
-        deps.backend.export_csv(params), media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="markwatch-search.csv"'})
+        deps.backend.export_csv(params),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="markwatch-search.csv"'},
+    )

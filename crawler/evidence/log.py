@@ -86,8 +86,9 @@ class EvidenceLog:
         self.path = path
         self._lock = threading.Lock()
 
-    def append(self, listing_id: str, kind: str, path: str, sha256: str,
-               at: datetime | None = None) -> LogEntry:
+    def append(
+        self, listing_id: str, kind: str, path: str, sha256: str, at: datetime | None = None
+    ) -> LogEntry:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock, self.path.open("ab+") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)

@@ -80,8 +80,12 @@ def _pairs(headers: Any) -> list[tuple[str, str]]:
 
 
 def entry_ref(entry: LogEntry) -> dict[str, str]:
-    return {"kind": entry.kind, "path": entry.path, "sha256": entry.sha256,
-            "entry_hash": entry.entry_hash}
+    return {
+        "kind": entry.kind,
+        "path": entry.path,
+        "sha256": entry.sha256,
+        "entry_hash": entry.entry_hash,
+    }
 
 
 class EvidencePipeline:
@@ -160,9 +164,15 @@ class EvidencePipeline:
             return None
         kind = mimetypes.guess_type(entry["path"])[0] or "application/octet-stream"
         return CapturedExchange(
-            url=url, method="GET", request_headers=[], status=200,
-            response_headers=[("Content-Type", kind), ("Content-Length", str(len(body))),
-                              ("X-MarkWatch-Capture", "media-pipeline copy")],
+            url=url,
+            method="GET",
+            request_headers=[],
+            status=200,
+            response_headers=[
+                ("Content-Type", kind),
+                ("Content-Length", str(len(body))),
+                ("X-MarkWatch-Capture", "media-pipeline copy"),
+            ],
             body=body,
         )
 
@@ -186,8 +196,9 @@ class EvidencePipeline:
     async def close_spider(self) -> None:
         if not self.screenshot_targets:
             return
-        result = await take_screenshots(self.store, self.screenshot_targets,
-                                        self.config.screenshot_timeout_s)
+        result = await take_screenshots(
+            self.store, self.screenshot_targets, self.config.screenshot_timeout_s
+        )
         if self.crawler.stats:
             self.crawler.stats.set_value("evidence/screenshots", result.taken)
             self.crawler.stats.set_value("evidence/screenshots_failed", len(result.failed))

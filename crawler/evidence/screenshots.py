@@ -38,8 +38,12 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-async def take_screenshots(store: EvidenceStore, targets: Sequence[ScreenshotTarget],
-                           timeout_s: float = 20.0, pages: int = 4) -> ScreenshotResult:
+async def take_screenshots(
+    store: EvidenceStore,
+    targets: Sequence[ScreenshotTarget],
+    timeout_s: float = 20.0,
+    pages: int = 4,
+) -> ScreenshotResult:
     """Screenshot every target into the store; a page that fails is reported, not fatal."""
     if not targets:
         return ScreenshotResult(0, ())
@@ -55,8 +59,9 @@ async def take_screenshots(store: EvidenceStore, targets: Sequence[ScreenshotTar
     taken = 0
     failed: list[str] = []
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=executable, headless=True,
-                                           args=list(CHROMIUM_ARGS))
+        browser = await pw.chromium.launch(
+            executable_path=executable, headless=True, args=list(CHROMIUM_ARGS)
+        )
         try:
             context = await browser.new_context(viewport={"width": 1280, "height": 900})
             queue: asyncio.Queue[ScreenshotTarget] = asyncio.Queue()
@@ -69,8 +74,7 @@ async def take_screenshots(store: EvidenceStore, targets: Sequence[ScreenshotTar
                 while not queue.empty():
                     target = queue.get_nowait()
                     try:
-                        await page.goto(target.url, wait_until="load",
-                                        timeout=timeout_s * 1000)
+                        await page.goto(target.url, wait_until="load", timeout=timeout_s * 1000)
                         png = await page.screenshot(full_page=True, type="png")
                     except PlaywrightError as exc:
                         logger.warning("screenshot of %s failed: %s", target.url, exc)

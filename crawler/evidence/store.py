@@ -52,8 +52,10 @@ class VerificationReport:
         return not any(p.fatal for p in self.problems)
 
     def lines(self) -> list[str]:
-        head = (f"evidence: {self.entries} log entries, {self.files_checked} files checked: "
-                f"{'OK' if self.ok else 'TAMPERING OR DAMAGE FOUND'}")
+        head = (
+            f"evidence: {self.entries} log entries, {self.files_checked} files checked: "
+            f"{'OK' if self.ok else 'TAMPERING OR DAMAGE FOUND'}"
+        )
         return [head, *(str(p) for p in self.problems)]
 
 
@@ -67,8 +69,9 @@ class EvidenceStore:
         self.log = EvidenceLog(root / LOG_NAME)
 
     # -- writing -----------------------------------------------------------------
-    def add(self, listing_id: str, kind: Kind, data: bytes, suffix: str,
-            at: datetime | None = None) -> LogEntry:
+    def add(
+        self, listing_id: str, kind: Kind, data: bytes, suffix: str, at: datetime | None = None
+    ) -> LogEntry:
         digest = sha256_hex(data)
         when = at or datetime.now(UTC)
         if kind == "image":
@@ -114,26 +117,46 @@ class EvidenceStore:
             if line.entry is None:
                 last = index == len(lines) - 1
                 if last and not line.terminated:
-                    problems.append(Problem("torn_line", where,
-                                            "incomplete last entry (crash while writing)",
-                                            fatal=False))
+                    problems.append(
+                        Problem(
+                            "torn_line",
+                            where,
+                            "incomplete last entry (crash while writing)",
+                            fatal=False,
+                        )
+                    )
                 elif not line.terminated or _followed_by_unbroken_chain(lines, index, prev_hash):
-                    problems.append(Problem("torn_line", where,
-                                            "incomplete entry from an earlier crash",
-                                            fatal=False))
+                    problems.append(
+                        Problem(
+                            "torn_line",
+                            where,
+                            "incomplete entry from an earlier crash",
+                            fatal=False,
+                        )
+                    )
                 else:
                     problems.append(Problem("bad_entry", where, line.error))
                 continue
             entry = line.entry
             entries += 1
             if entry.computed_hash() != entry.entry_hash:
-                problems.append(Problem("bad_entry", where,
-                                        f"entry {entry.seq} ({entry.path}) was edited: "
-                                        "its hash no longer matches its content"))
+                problems.append(
+                    Problem(
+                        "bad_entry",
+                        where,
+                        f"entry {entry.seq} ({entry.path}) was edited: "
+                        "its hash no longer matches its content",
+                    )
+                )
             if entry.prev_hash != prev_hash or entry.seq != prev_seq + 1:
-                problems.append(Problem("broken_chain", where,
-                                        f"entry {entry.seq} does not follow entry {prev_seq}: "
-                                        "entries were removed, reordered or inserted"))
+                problems.append(
+                    Problem(
+                        "broken_chain",
+                        where,
+                        f"entry {entry.seq} does not follow entry {prev_seq}: "
+                        "entries were removed, reordered or inserted",
+                    )
+                )
             prev_hash, prev_seq = entry.entry_hash, entry.seq
             logged_paths.add(entry.path)
         files_checked = 0
@@ -142,8 +165,9 @@ class EvidenceStore:
             problems.extend(self._check_file(path, lines))
         for path in self._stored_files():
             if path not in logged_paths:
-                problems.append(Problem("unlogged_file", path,
-                                        "file in the store without a log entry"))
+                problems.append(
+                    Problem("unlogged_file", path, "file in the store without a log entry")
+                )
         return VerificationReport(entries, files_checked, tuple(problems))
 
     def _check_file(self, relative: str, lines: list[LogLine]) -> list[Problem]:
@@ -155,15 +179,26 @@ class EvidenceStore:
         actual = sha256_hex(data)
         if actual in expected:
             return []
-        problems = [Problem("altered_file", relative,
-                            f"sha256 {actual} differs from the logged {sorted(expected)[0]}")]
+        problems = [
+            Problem(
+                "altered_file",
+                relative,
+                f"sha256 {actual} differs from the logged {sorted(expected)[0]}",
+            )
+        ]
         if relative.endswith(".warc"):
             records = check_records(data)
-            problems.extend(Problem("altered_record", f"{relative}: {r.record}", r.problem)
-                            for r in records)
+            problems.extend(
+                Problem("altered_record", f"{relative}: {r.record}", r.problem) for r in records
+            )
             if not records:
-                problems.append(Problem("altered_record", relative,
-                                        "record digests still match: WARC headers were altered"))
+                problems.append(
+                    Problem(
+                        "altered_record",
+                        relative,
+                        "record digests still match: WARC headers were altered",
+                    )
+                )
         return problems
 
     def _stored_files(self) -> Iterable[str]:
@@ -176,7 +211,7 @@ class EvidenceStore:
 
 
 def _followed_by_unbroken_chain(lines: list[LogLine], index: int, prev_hash: str) -> bool:
-    following = next((ln.entry for ln in lines[index + 1:] if ln.entry is not None), None)
+    following = next((ln.entry for ln in lines[index + 1 :] if ln.entry is not None), None)
     return following is not None and following.prev_hash == prev_hash
 
 

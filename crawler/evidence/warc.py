@@ -15,8 +15,15 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 403: "Forbidden",
-            404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,9 @@ def build_warc(exchanges: Sequence[CapturedExchange]) -> bytes:
         )
         path = ex.url.split("://", 1)[-1].partition("/")[2]
         req_headers = StatusAndHeaders(
-            f"{ex.method} /{path}", list(ex.request_headers), protocol=ex.protocol,
+            f"{ex.method} /{path}",
+            list(ex.request_headers),
+            protocol=ex.protocol,
             is_http_request=True,
         )
         request = writer.create_warc_record(
@@ -67,12 +76,19 @@ def check_records(data: bytes) -> list[RecordProblem]:
         iterator = ArchiveIterator(io.BytesIO(data), check_digests=True)
         for record in iterator:
             headers = record.rec_headers
-            name = (f"{headers.get_header('WARC-Record-ID')} ({record.rec_type} "
-                    f"{headers.get_header('WARC-Target-URI')})")
+            name = (
+                f"{headers.get_header('WARC-Record-ID')} ({record.rec_type} "
+                f"{headers.get_header('WARC-Target-URI')})"
+            )
             record.content_stream().read()
             if record.digest_checker.passed is False:
-                problems.append(RecordProblem(name, "; ".join(
-                    str(p) for p in record.digest_checker.problems) or "digest mismatch"))
+                problems.append(
+                    RecordProblem(
+                        name,
+                        "; ".join(str(p) for p in record.digest_checker.problems)
+                        or "digest mismatch",
+                    )
+                )
             last = name
     except (ArchiveLoadFailed, ValueError, OSError) as exc:
         problems.append(RecordProblem(f"record after {last}", f"unreadable: {exc}"))

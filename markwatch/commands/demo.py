@@ -51,12 +51,12 @@ class _Progress:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     demo_dir = settings.data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)  # each demo starts from nothing
-    overrides = {"data_dir": demo_dir}
-    if args.index:
-        overrides["index_backend"] = args.index
     with TestbedServer() as bed, WebhookSink() as sink:
         settings = dataclasses.replace(
-            settings, **overrides, webhook_urls=(*settings.webhook_urls, sink.url)
+            settings,
+            data_dir=demo_dir,
+            index_backend=args.index or settings.index_backend,
+            webhook_urls=(*settings.webhook_urls, sink.url),
         )
         truth = httpx.get(f"{bed.url}/_truth.json", timeout=10).json()
         print(f"testbed at {bed.url}: {len(truth)} listings", file=sys.stderr)

@@ -126,6 +126,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("digest_items", "outbox", "watchlists", "alert_events", "alerts", "sellers",
-                  "users"):
+    for table in (
+        "digest_items",
+        "outbox",
+        "watchlists",
+        "alert_events",
+        "alerts",
+        "sellers",
+        "users",
+    ):
         op.drop_table(table)
