@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from markwatch.settings import Settings
@@ -123,6 +124,11 @@ SECTIONS: tuple[Section, ...] = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, under 5 minutes")
     parser.add_argument("--only", action="append", default=[], help="run only these sections")
+    parser.add_argument(
+        "--write-readme",
+        metavar="README",
+        help="also rewrite the results table between the bench markers of this file",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -150,8 +156,46 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         report["sections"][section.name] = result
     _add_search_target(report, args.quick)
     print(json.dumps(report, ensure_ascii=False, indent=2))
+    if args.write_readme:
+        write_readme_table(Path(args.write_readme), report)
     checks = [c for s in report["sections"].values() for c in s.get("checks", [])]
     return 0 if all(c["pass"] for c in checks) else 1
+
+
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def results_table(report: dict[str, Any]) -> str:
+    machine = report["machine"]
+    lines = [
+        f"Measured by `markwatch bench{' --quick' if report['quick'] else ''}` on "
+        f"{machine['cpus']} CPUs, Python {machine['python']}, {machine['platform']}.",
+        "",
+        "| section | figure | value | target | pass |",
+        "|---|---|---|---|---|",
+    ]
+    for name, section in report["sections"].items():
+        if "error" in section:
+            lines.append(f"| {name} | error | {section['error']} | | ✗ |")
+            continue
+        for check in section.get("checks", []):
+            mark = "✓" if check["pass"] else "✗"
+            lines.append(
+                f"| {name} | {check['figure']} | {check['value']} | {check['target']} | {mark} |"
+            )
+    return "\n".join(lines)
+
+
+def write_readme_table(readme: Path, report: dict[str, Any]) -> None:
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start == -1 or end < start:
+        raise SystemExit(f"{readme}: no {README_START} … {README_END} markers")
+    table = results_table(report)
+    readme.write_text(
+        text[: start + len(README_START)] + "\n" + table + "\n" + text[end:], encoding="utf-8"
+    )
 
 
 def _add_search_target(report: dict[str, Any], quick: bool) -> None:
