@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from detectors.types import Finding, Listing, MarkHit, Reason, Seller
 from indexer.base import IndexedDoc, SearchIndex, SearchQuery
+from indexer.elasticsearch_backend import ElasticsearchIndex, EsIndexConfig, make_client
 from indexer.sqlite_backend import SqliteIndex
 from indexer.text import Tokenizer
 from testbed.generate import generate
@@ -95,10 +99,25 @@ def measure(index: SearchIndex, count: int, repeats: int = 20) -> dict[str, Any]
     }
 
 
+@contextmanager
+def _elasticsearch(tokenizer: Tokenizer, es_url: str, size: int) -> Iterator[SearchIndex]:
+    prefix = f"mwbench-search-{size}-{uuid.uuid4().hex[:6]}-"
+    config = EsIndexConfig(urls=(es_url,), prefix=prefix, request_timeout_s=120.0)
+    index = ElasticsearchIndex(config, tokenizer)
+    try:
+        yield index
+    finally:
+        index.close()
+        client = make_client(config)
+        client.indices.delete(index=f"{prefix}*", ignore_unavailable=True)
+        client.indices.delete_index_template(name=f"{prefix}*")
+        client.close()
+
+
 def bench_search(
     sizes: tuple[int, ...] = (20_000,),
     backends: tuple[str, ...] = ("sqlite",),
-    es_factory: Callable[[Tokenizer, str], SearchIndex] | None = None,
+    es_url: str | None = None,
 ) -> dict[str, Any]:
     tokenizer = Tokenizer(MARK_WORDS)
     out: dict[str, Any] = {}
@@ -107,17 +126,18 @@ def bench_search(
             with tempfile.TemporaryDirectory(prefix="mw-search-") as tmp:
                 if backend == "sqlite":
                     index: SearchIndex = SqliteIndex(Path(tmp) / "index.sqlite3", tokenizer)
-                elif es_factory is not None:
-                    index = es_factory(tokenizer, f"bench-search-{size}-")
-                else:
-                    continue
-                try:
-                    out[f"{backend}_{size}"] = measure(index, size)
-                finally:
-                    index.close()
+                    try:
+                        out[f"{backend}_{size}"] = measure(index, size)
+                    finally:
+                        index.close()
+                elif es_url:
+                    with _elasticsearch(tokenizer, es_url, size) as es_index:
+                        out[f"{backend}_{size}"] = measure(es_index, size)
     return out
 
 
 if __name__ == "__main__":
     sizes = tuple(int(s) for s in sys.argv[1:]) or (20_000,)
-    print(json.dumps(bench_search(sizes), indent=2))
+    url = os.environ.get("MARKWATCH_ES_URL")
+    backends = ("sqlite", "elasticsearch") if url else ("sqlite",)
+    print(json.dumps(bench_search(sizes, backends, url), indent=2))

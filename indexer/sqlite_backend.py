@@ -6,6 +6,7 @@ import html
 import json
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -63,9 +64,14 @@ class SqliteIndex:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self._tokenizer = tokenizer
+        self._lock = threading.RLock()
 
     # -- writes ------------------------------------------------------------
     def upsert(self, docs: Iterable[IndexedDoc]) -> BulkReport:
+        with self._lock:
+            return self._upsert(docs)
+
+    def _upsert(self, docs: Iterable[IndexedDoc]) -> BulkReport:
         indexed = 0
         errors: list[DocError] = []
         with self._db:
@@ -151,6 +157,10 @@ class SqliteIndex:
         return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY id")]
 
     def search(self, query: SearchQuery) -> SearchPage:
+        with self._lock:  # one connection, shared by threads (console workers)
+            return self._search(query)
+
+    def _search(self, query: SearchQuery) -> SearchPage:
         where, params, terms = self._where(query)
         from_sql = "FROM docs d"
         rank_sql = "0.0"
@@ -231,22 +241,31 @@ class SqliteIndex:
     def _facets(
         self, from_sql: str, where: str, params: list[Any]
     ) -> tuple[dict[str, list[tuple[str, int]]], list[tuple[str, int]]]:
-        facets: dict[str, list[tuple[str, int]]] = {}
-        for name in FACET_FIELDS:
-            if name in ("mark", "kind"):
-                sql = (
-                    f"SELECT m.{name}, count(DISTINCT d.id) {from_sql} "
-                    f"JOIN doc_marks m ON m.id = d.id WHERE {where} GROUP BY m.{name}"
-                )
-            else:
-                sql = f"SELECT d.{name}, count(*) {from_sql} WHERE {where} GROUP BY d.{name}"
-            rows = self._db.execute(sql, params).fetchall()
-            facets[name] = sorted(((str(k), int(c)) for k, c in rows if k), key=lambda r: -r[1])
-        histogram = self._db.execute(
-            f"SELECT substr(d.last_seen, 1, 10) AS day, count(*) {from_sql} "
-            f"WHERE {where} GROUP BY day ORDER BY day",
+        # Match once (the FTS join is the costly part), then count every facet on the hits.
+        self._db.execute("DROP TABLE IF EXISTS temp.facet_hits")
+        self._db.execute(
+            "CREATE TEMP TABLE facet_hits AS SELECT d.id AS id, d.platform AS platform, "
+            "d.region AS region, d.verdict AS verdict, d.status AS status, "
+            f"substr(d.last_seen, 1, 10) AS day {from_sql} WHERE {where}",
             params,
-        ).fetchall()
+        )
+        try:
+            facets: dict[str, list[tuple[str, int]]] = {}
+            for name in FACET_FIELDS:
+                if name in ("mark", "kind"):
+                    sql = (
+                        f"SELECT m.{name}, count(DISTINCT h.id) FROM facet_hits h "
+                        f"JOIN doc_marks m ON m.id = h.id GROUP BY m.{name}"
+                    )
+                else:
+                    sql = f"SELECT {name}, count(*) FROM facet_hits GROUP BY {name}"
+                rows = self._db.execute(sql).fetchall()
+                facets[name] = sorted(((str(k), int(c)) for k, c in rows if k), key=lambda r: -r[1])
+            histogram = self._db.execute(
+                "SELECT day, count(*) FROM facet_hits GROUP BY day ORDER BY day"
+            ).fetchall()
+        finally:
+            self._db.execute("DROP TABLE IF EXISTS temp.facet_hits")
         return facets, [(str(day), int(c)) for day, c in histogram]
 
     @staticmethod
