@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -98,50 +99,67 @@ def _inspect_images(
 
 
 class IndexPipeline:
-    """Buffers documents and writes them in chunks; flushes whatever is left at close."""
+    """Buffers documents and writes them in chunks on a worker thread (tokenising and
+    writing a chunk would otherwise stall the reactor); flushes the rest at close."""
 
     def __init__(self, components: PipelineComponents) -> None:
         self.components = components
         self._buffer: list[IndexedDoc] = []
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexPipeline:
         return cls(_components(crawler))
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         listing = Listing.from_dict(item)
         self._buffer.append(IndexedDoc(listing, Finding.from_dict(item["finding"])))
         if len(self._buffer) >= self.components.index_chunk_size:
-            self._flush()
+            chunk, self._buffer = self._buffer, []
+            # The item that fills a chunk waits for its write (so a finished item is
+            # indexed); the others go on meanwhile.
+            await asyncio.wrap_future(self._writer.submit(self._write, chunk))
         return item
 
-    def _flush(self) -> None:
-        if not self._buffer:
-            return
-        report = self.components.index.upsert(self._buffer)
+    def _write(self, chunk: list[IndexedDoc]) -> None:
+        report = self.components.index.upsert(chunk)
         for error in report.errors:
             logger.error("index: %s not indexed: %s", error.id, error.reason)
-        self._buffer = []
 
     def close_spider(self) -> None:
-        self._flush()
+        self._writer.shutdown(wait=True)
+        if self._buffer:
+            self._write(self._buffer)
+            self._buffer = []
         self.components.index.refresh()
 
 
 class AlertPipeline:
+    """Records alerts on one worker thread: store writes (one transaction per flagged
+    listing) then overlap with crawling instead of stalling the reactor, in item order."""
+
     def __init__(self, components: PipelineComponents) -> None:
         self.components = components
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AlertPipeline:
         return cls(_components(crawler))
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        changes = self.components.alerts.record(
-            Listing.from_dict(item), Finding.from_dict(item["finding"])
-        )
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         counters = self.components.counters
-        counters.alerts += sum(1 for c in changes if c.created)
+        if item["finding"].get("verdict") != "clear":
+            changes = await asyncio.wrap_future(
+                self._writer.submit(
+                    self.components.alerts.record,
+                    Listing.from_dict(item),
+                    Finding.from_dict(item["finding"]),
+                )
+            )
+            counters.alerts += sum(1 for c in changes if c.created)
         if self.components.on_progress:
             self.components.on_progress(counters)
         return item
+
+    def close_spider(self) -> None:
+        self._writer.shutdown(wait=True)

@@ -55,12 +55,15 @@ class MarkAsset:
     file: str
     crop: tuple[int, int, int, int] | None = None
     matte: tuple[int, int, int] | None = None  # make the art opaque on this colour
+    flat: bool = True  # a printed logo (label/clear space) rather than a figure
 
 
 ASSETS: tuple[MarkAsset, ...] = (
-    MarkAsset("bing_dwen_dwen", "冰墩墩", "bing_dwen_dwen_official_art.png", (0, 0, 567, 578)),
+    MarkAsset("bing_dwen_dwen", "冰墩墩", "bing_dwen_dwen_official_art.png", (0, 0, 567, 578),
+              flat=False),
     MarkAsset("shuey_rhon_rhon", "雪容融",
-              "shuey_rhon_rhon_official_art_with_paralympic_emblem.png", (0, 0, 432, 605)),
+              "shuey_rhon_rhon_official_art_with_paralympic_emblem.png", (0, 0, 432, 605),
+              flat=False),
     MarkAsset("olympic_emblem", "冬梦", "beijing2022_olympic_emblem_with_rings.png",
               (150, 0, 520, 375)),
     MarkAsset("rings_colour", "奥林匹克五环", "beijing2022_olympic_emblem_with_rings.png",
@@ -131,7 +134,7 @@ def _sc_face_index(path: str) -> int:
             font = ImageFont.truetype(path, 12, index=index)
         except OSError:
             break
-        if "SC" in " ".join(font.getname()):
+        if "SC" in " ".join(str(part) for part in font.getname()):
             return index
     return 0
 
@@ -369,7 +372,7 @@ def homography_for(width: int, height: int, scale: float, angle: float,
     rad = math.radians(angle)
     rot = np.array([[math.cos(rad) * scale, -math.sin(rad) * scale, 0],
                     [math.sin(rad) * scale, math.cos(rad) * scale, 0], [0, 0, 1]])
-    src = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    src = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     dst = cv2.perspectiveTransform(src[None], rot)[0]
     if perspective > 0:
         side = scale * max(width, height)
@@ -381,8 +384,8 @@ def homography_for(width: int, height: int, scale: float, angle: float,
         for idx in (a, b):
             direction = centre - dst[idx]
             dst[idx] += direction / np.linalg.norm(direction) * shrink
-        dst += np.float32([[rng.uniform(-1, 1) * side * perspective * 0.2 for _ in range(2)]
-                           for _ in range(4)])
+        dst += np.array([[rng.uniform(-1, 1) * side * perspective * 0.2 for _ in range(2)]
+                         for _ in range(4)], dtype=np.float32)
     return cv2.getPerspectiveTransform(src, dst.astype(np.float32))
 
 
@@ -391,10 +394,10 @@ def composite(background: np.ndarray, art: np.ndarray, homography: np.ndarray,
     """Warp RGBA `art` by `homography` and paste it at a random place; returns image, quad."""
     h, w = art.shape[:2]
     corners = cv2.perspectiveTransform(
-        np.float32([[0, 0], [w, 0], [w, h], [0, h]])[None], homography)[0]
+        np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)[None], homography)[0]
     x0, y0 = corners.min(axis=0)
     x1, y1 = corners.max(axis=0)
-    bw, bh = int(math.ceil(x1 - x0)), int(math.ceil(y1 - y0))
+    bw, bh = math.ceil(x1 - x0), math.ceil(y1 - y0)
     bg = background
     if bw + 20 > bg.shape[1] or bh + 20 > bg.shape[0]:
         bg = _cover(bg, max(bg.shape[1], bw + 40), max(bg.shape[0], bh + 40))
@@ -409,8 +412,28 @@ def composite(background: np.ndarray, art: np.ndarray, homography: np.ndarray,
     alpha = warped[..., 3:4].astype(np.float32) / 255.0
     art_bgr = cv2.cvtColor(warped[..., :3], cv2.COLOR_RGB2BGR).astype(np.float32)
     out = art_bgr * alpha + bg.astype(np.float32) * (1 - alpha)
-    quad = cv2.perspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]])[None], full)[0]
+    box = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    quad = cv2.perspectiveTransform(box[None], full)[0]
     return out.astype(np.uint8), quad
+
+
+def on_label(art: np.ndarray, rng: random.Random, dark: bool) -> np.ndarray:
+    """The RGBA art centred on an opaque plain label with a margin around it."""
+    h, w = art.shape[:2]
+    margin = int(max(h, w) * rng.uniform(0.08, 0.2))
+    if dark:
+        colour = (rng.randint(0, 40), rng.randint(10, 50), rng.randint(60, 130))
+    else:
+        base = rng.randint(215, 255)
+        colour = (base, base - rng.randint(0, 15), base - rng.randint(0, 30))
+    label = np.zeros((h + 2 * margin, w + 2 * margin, 4), np.uint8)
+    label[..., :3] = colour
+    label[..., 3] = 255
+    alpha = art[..., 3:4].astype(np.float32) / 255.0
+    inner = label[margin:margin + h, margin:margin + w, :3].astype(np.float32)
+    label[margin:margin + h, margin:margin + w, :3] = (
+        art[..., :3].astype(np.float32) * alpha + inner * (1 - alpha)).astype(np.uint8)
+    return label
 
 
 def colour_shift(art: np.ndarray, rng: random.Random, mode: str) -> np.ndarray:
@@ -421,7 +444,7 @@ def colour_shift(art: np.ndarray, rng: random.Random, mode: str) -> np.ndarray:
         rgb = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)
     elif mode == "saturation":
         hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.float32)
-        hsv[..., 1] *= rng.choice([0.4, 1.6])
+        hsv[..., 1] = hsv[..., 1] * rng.choice([0.4, 1.6])
         rgb = cv2.cvtColor(np.clip(hsv, 0, 255).astype(np.uint8), cv2.COLOR_HSV2RGB)
     elif mode == "brightness":
         gain, bias = rng.uniform(0.6, 1.3), rng.uniform(-40, 40)
@@ -492,6 +515,13 @@ def make_positive(asset: MarkAsset, art: np.ndarray, transform: str, params: dic
         params.update(scale=round(scale, 2), angle=round(angle, 1),
                       perspective=round(perspective, 2), quality=quality, sigma=round(sigma, 2))
     kind = "busy" if transform == "busy" else rng.choice(BACKGROUND_KINDS)
+    # Flat logos are printed on something: a label, tag or box face with the clear
+    # space the usage rules ask for. On text pages and clutter they always are (a
+    # logo under running text is not a print anyone makes); elsewhere half the time
+    # the art goes straight onto the photo.
+    if asset.flat and (kind in ("cjk_text", "busy") or rng.random() < 0.5):
+        art = on_label(art, rng, dark=asset.key == "rings_white")
+        params["label"] = True
     width, height = rng.randint(640, 1000), rng.randint(640, 1000)
     background = scenes.background(kind, width, height, rng)
     homography = homography_for(art.shape[1], art.shape[0], scale, angle, perspective, rng)
@@ -539,7 +569,7 @@ def make_ocr(text: str, height_px: int, scenes: Scenes, rng: random.Random, name
     pil = Image.fromarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
     draw = ImageDraw.Draw(pil)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    tw, th = right - left, bottom - top
+    tw, th = int(right - left), int(bottom - top)
     x = rng.randint(5, max(6, width - tw - 5))
     y = rng.randint(5, max(6, height - th - 5))
     region = np.asarray(pil.crop((x, y, x + tw, y + th)).convert("L"), dtype=np.float32)
@@ -558,7 +588,7 @@ def make_ocr(text: str, height_px: int, scenes: Scenes, rng: random.Random, name
 def _font_size_for_height(fonts: Fonts, text: str, height_px: int) -> int:
     size = height_px
     while size < 4 * height_px:
-        left, top, right, bottom = fonts.get(size).getbbox(text)
+        _, top, _, bottom = fonts.get(size).getbbox(text)
         if bottom - top >= height_px:
             return size
         size += 1

@@ -1,0 +1,1 @@
+"""Image detection: protected insignia in listing photos, and OCR of printed text."""
