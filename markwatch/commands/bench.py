@@ -115,6 +115,9 @@ SECTIONS: tuple[Section, ...] = (
         (
             Target("match_ms_p50", "<=", 60),
             Target("recall", ">=", 0.9),
+            Target("false_positive_rate", "<=", 0.01),
+            Target("match_plus_ocr_ms_p50", "<=", 400),
+            Target("ocr_hit_rate", ">=", 0.95),
         ),
     ),
     Section("indexing", _index, (Target("ratio", ">=", 0.8),)),
