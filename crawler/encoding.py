@@ -22,7 +22,9 @@ _SCORE_SAMPLE = 4000
 # A later candidate must beat an earlier one by this margin to win.
 _SCORE_MARGIN = 0.05
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Han characters, and the Private Use Area where GB18030 puts byte pairs no standard assigns
+# (Big5 bytes read as GB18030 land there): real pages have none, so they count as rare.
+_HAN = re.compile(r"[\u4e00-\u9fff\ue000-\uf8ff]")
 # GBK and GB2312 are subsets of GB18030; decoding with the superset loses nothing.
 _SUPERSETS = {"gbk": "gb18030", "gb2312": "gb18030", "euc_cn": "gb18030", "big5hkscs": "big5"}
 
@@ -63,6 +65,10 @@ def decode_page(body: bytes, declared: str | None = None) -> DecodedPage:
         codec = _normalise(name) if name else None
         if codec and codec not in candidates:
             candidates.append(codec)
+    # A single-byte charset (ISO-8859-1, the old HTTP default, or windows-1252) decodes any
+    # bytes "cleanly" and shows no Han characters to score, so it would win every time;
+    # it is tried after the Chinese codecs, and wins only when none of them decodes.
+    candidates.sort(key=_is_single_byte)
     best: tuple[float, str, str] | None = None
     for codec in candidates:
         try:
@@ -88,6 +94,12 @@ def _normalise(name: str) -> str | None:
     except LookupError:
         return None
     return _SUPERSETS.get(codec, codec)
+
+
+def _is_single_byte(codec: str) -> bool:
+    """Latin-1, windows-125x, KOI8 …: (nearly) every high byte is a character of its own."""
+    alone = sum(len(bytes([b]).decode(codec, "ignore")) == 1 for b in range(0x80, 0x100))
+    return alone >= 100
 
 
 def _meta_charset(body: bytes) -> str | None:

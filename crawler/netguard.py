@@ -7,11 +7,15 @@ lives in alerts.netguard (webhooks need the same one).
 
 from __future__ import annotations
 
+import logging
+
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
 from alerts.netguard import BlockedUrl, UrlPolicy
+
+logger = logging.getLogger(__name__)
 
 
 class BlockedAddress(IgnoreRequest):
@@ -47,4 +51,7 @@ class SsrfGuardMiddleware:
         try:
             self.policy.check(request.url)
         except BlockedUrl as exc:
+            # Scrapy drops IgnoreRequest silently: the operator must see what a page tried.
+            referer = (request.headers.get("Referer") or b"").decode("latin-1")
+            logger.warning("SSRF guard: %s (linked or redirected from %s)", exc, referer or "?")
             raise BlockedAddress(exc.url, exc.reason) from exc

@@ -6,6 +6,7 @@ so `to_dict`/`from_dict` must round-trip exactly those keys.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -185,10 +186,17 @@ class Finding:
         )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
+        if _SURROGATE.search(value):
+            # JSON may carry lone surrogates ("\ud800"); text tools (OpenCC, UTF-8 files)
+            # refuse them, so a seller could crash detection for their own listing.
+            return _SURROGATE.sub("\ufffd", value)
         return value
     if isinstance(value, (int, float)):
         return str(value)

@@ -129,21 +129,29 @@ class EvidencePipeline:
         else:
             exchanges.append(page)
         refs: list[dict[str, str]] = []
-        if self.config.images:
-            for image_url in list(item.get("images") or [])[: self.config.max_images]:
-                fetched = (
-                    self.buffer.take(str(image_url))
-                    or self._from_media_store(item, str(image_url))
-                    or await self._fetch(str(image_url))
-                )
-                if fetched is None:
-                    continue
-                exchanges.append(fetched)
-                suffix = _suffix(fetched)
-                refs.append(entry_ref(self.store.add(listing_id, "image", fetched.body, suffix)))
-        if exchanges:
-            warc = self.store.add(listing_id, "warc", build_warc(exchanges), ".warc")
-            refs.insert(0, entry_ref(warc))
+        try:
+            if self.config.images:
+                for image_url in list(item.get("images") or [])[: self.config.max_images]:
+                    fetched = (
+                        self.buffer.take(str(image_url))
+                        or self._from_media_store(item, str(image_url))
+                        or await self._fetch(str(image_url))
+                    )
+                    if fetched is None:
+                        continue
+                    exchanges.append(fetched)
+                    suffix = _suffix(fetched)
+                    entry = self.store.add(listing_id, "image", fetched.body, suffix)
+                    refs.append(entry_ref(entry))
+            if exchanges:
+                warc = self.store.add(listing_id, "warc", build_warc(exchanges), ".warc")
+                refs.insert(0, entry_ref(warc))
+        except OSError as exc:
+            # Disk full, read-only or gone: the listing still goes on to the alert stage
+            # (losing the alert would be worse than losing its evidence), loudly.
+            logger.error("evidence: not stored for %s (%s): %s", listing_id, self.store.root, exc)
+            if stats:
+                stats.inc_value("evidence/store_errors")
         if self.config.screenshots and url:
             self.screenshot_targets.append(ScreenshotTarget(listing_id, url))
         if stats:
