@@ -28,6 +28,7 @@ def crawl_overrides(settings: Settings, *, screenshots: bool | None = None) -> d
         evidence = dataclasses.replace(evidence, screenshots=screenshots)
     return {
         "MARKWATCH_IMAGES_STORE": str(settings.data_dir / "images"),
+        "MARKWATCH_ALLOWED_HOSTS": list(settings.allowed_hosts),
         **evidence.scrapy_settings(settings.evidence_dir),
     }
 

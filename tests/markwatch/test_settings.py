@@ -60,3 +60,21 @@ def test_bad_configuration_names_the_problem(
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_allowed_hosts_reach_the_crawl_guard(tmp_path: Path) -> None:
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.netguard import BlockedAddress, SsrfGuardMiddleware
+    from crawler.spiders.taobao import TaobaoSpider
+    from markwatch.crawling import crawl_overrides
+
+    settings = load_settings(
+        environ={"MARKWATCH_ALLOWED_HOSTS": "127.0.0.1:8123", "MARKWATCH_DATA_DIR": str(tmp_path)}
+    )
+    crawler = get_crawler(TaobaoSpider, crawl_overrides(settings))
+    guard = SsrfGuardMiddleware.from_crawler(crawler)
+    guard.process_request(Request("http://127.0.0.1:8123/receiver"))  # allowed by config
+    with pytest.raises(BlockedAddress):
+        guard.process_request(Request("http://127.0.0.1:8124/other"))

@@ -110,4 +110,6 @@ def test_lazy_thumbnails_resolve_to_full_images(anonymous: Run) -> None:
         nid = item_id.removeprefix("tmall:")
         assert got["images"] == [f"{anonymous.bed.url}/tmall/img/{nid}.jpg"]
         answer = httpx.get(got["images"][0])
+        if answer.status_code == 429:  # the replica rate-limits 1 URL in 15, once: as a site would
+            answer = httpx.get(got["images"][0])
         assert answer.status_code == 200 and answer.headers["content-type"] == "image/jpeg"
