@@ -627,6 +627,9 @@ class ConsoleBackend:
         )
         self.store.save_user(User(username, store_role, display_name, "", organisation))
 
+    def crawl_history(self, limit: int = 50) -> list[Any]:
+        return list(self._crawl_runs(limit)) if self._crawl_runs else []
+
     def catalog_marks(self) -> list[CatalogMark]:
         if self.catalog is None:
             return []

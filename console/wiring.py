@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from alerts.netguard import UrlPolicy
@@ -14,7 +15,23 @@ from console.ratelimit import LoginRateLimiter
 from console.tables import console_engine
 from console.web import ConsoleDeps
 from indexer.base import SearchIndex
+from markwatch.scheduler import CrawlHistory
 from markwatch.settings import Settings
+
+
+def crawl_runs_reader(settings: Settings) -> Callable[[int], Sequence[Any]]:
+    history_path = settings.data_dir / "schedule" / "history.sqlite3"
+
+    def recent(limit: int) -> Sequence[Any]:
+        if not history_path.exists():
+            return []
+        history = CrawlHistory(history_path)
+        try:
+            return history.recent(limit)
+        finally:
+            history.close()
+
+    return recent
 
 
 def build_console(
@@ -30,6 +47,7 @@ def build_console(
         ConsoleStore(engine),
         catalog,
         UrlPolicy.from_urls(settings.allowed_hosts),
+        crawl_runs=crawl_runs_reader(settings),
     )
     return ConsoleDeps(
         backend=backend,

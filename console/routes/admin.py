@@ -60,6 +60,7 @@ def _page(request: Request, session: Session, **extra: Any) -> Response:
             "users": deps.auth.users(),
             "tokens": deps.auth.tokens(),
             "schedules": deps.backend.schedules(),
+            "runs": deps.backend.crawl_history(),
             "catalog": deps.backend.catalog_marks(),
             "new_token": "",
             "error": request.query_params.get("error", ""),

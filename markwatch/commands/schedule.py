@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import signal
 import sys
 import threading
+from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
+import sqlalchemy as sa
+
+from console.console_store import ConsoleStore
+from console.tables import schedules as console_schedules
 from crawler.evidence.config import EvidenceConfig
 from markwatch.scheduler import (
     CrawlHistory,
+    JobSpec,
     RunRecord,
     ScheduleConfig,
     ScheduleError,
@@ -63,6 +71,25 @@ def _n(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
+def console_jobs(settings: Settings, configured: Sequence[JobSpec]) -> list[JobSpec]:
+    """Enabled schedules that admins saved in the console (config-file jobs win on names)."""
+    target = settings.db_url or f"sqlite:///{settings.alerts_db_path}"
+    if target.startswith("sqlite:///") and not Path(target.removeprefix("sqlite:///")).exists():
+        return []
+    engine = sa.create_engine(target)
+    try:
+        if not sa.inspect(engine).has_table(console_schedules.name):
+            return []
+        taken = {job.name for job in configured}
+        return [
+            JobSpec(name=s.name, spider=s.spider, cron=s.cron, args=dict(s.arguments))
+            for s in ConsoleStore(engine).schedules()
+            if s.enabled and s.name not in taken
+        ]
+    finally:
+        engine.dispose()
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     base = settings.data_dir / "schedule"
     history = CrawlHistory(base / "history.sqlite3")
@@ -73,6 +100,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         try:
             config = ScheduleConfig.from_mapping(settings.section("schedule"))
+            config = dataclasses.replace(
+                config, jobs=(*config.jobs, *console_jobs(settings, config.jobs))
+            )
             evidence = EvidenceConfig.from_mapping(settings.section("evidence"))
         except (ScheduleError, ValueError) as exc:
             print(f"markwatch schedule: configuration error: {exc}", file=sys.stderr)
