@@ -193,9 +193,13 @@ class ConsoleBackend:
         local: ConsoleStore,
         catalog: Any = None,
         url_policy: UrlPolicy | None = None,
+        crawl_runs: Callable[[int], Sequence[Any]] | None = None,
     ) -> None:
         self.index = index
         self.url_policy = url_policy or UrlPolicy()
+        # Recent crawl runs (start, end, pages, items, errors, alerts) from the scheduler's
+        # history; injected by the composition root so the console does not import it.
+        self._crawl_runs = crawl_runs
         self.store = store
         self.evidence = EvidenceStore(evidence_dir)
         self.local = local
