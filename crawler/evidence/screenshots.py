@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from crawler.browser import CHROMIUM_ARGS, chromium_path
 from crawler.evidence.store import EvidenceStore
 
 logger = logging.getLogger(__name__)
 
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 
 
 @dataclass(frozen=True)
@@ -32,10 +23,6 @@ class ScreenshotTarget:
 class ScreenshotResult:
     taken: int
     failed: tuple[str, ...]  # listing ids
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 async def take_screenshots(

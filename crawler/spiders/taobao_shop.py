@@ -5,7 +5,6 @@ Uses scrapy-playwright with the system's Chromium (no browser download here).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -13,22 +12,9 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy.http import Response
 
+from crawler.browser import CHROMIUM_ARGS, chromium_path
 from crawler.spiders.taobao import DEFAULT_BASE_URL, TaobaoSpider
 from detectors.types import Listing, Seller
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def playwright_settings() -> dict[str, Any]:
@@ -42,7 +28,7 @@ def playwright_settings() -> dict[str, Any]:
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
             "executable_path": chromium_path(),
             "headless": True,
-            "args": CHROMIUM_ARGS,
+            "args": list(CHROMIUM_ARGS),
         },
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.spiders.taobao_shop import chromium_path
+from crawler.browser import chromium_path
 from testbed.server import TestbedServer
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.browser import chromium_path
 from crawler.evidence.config import EvidenceConfig
-from crawler.evidence.screenshots import chromium_path
 from crawler.evidence.store import EvidenceStore
 from markwatch.scheduler import (
     CrawlHistory,
