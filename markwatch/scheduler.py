@@ -150,7 +150,7 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     job TEXT NOT NULL, spider TEXT NOT NULL, args TEXT NOT NULL,
     scheduled_for TEXT NOT NULL, started_at TEXT, ended_at TEXT,
-    status TEXT NOT NULL,       -- running | ok | failed | skipped_overlap | skipped_missed
+    status TEXT NOT NULL,  -- running | ok | failed | interrupted | skipped_overlap | skipped_missed
     exit_code INTEGER, pages INTEGER, items INTEGER, errors INTEGER, alerts INTEGER,
     health TEXT, operator_alert TEXT
 );
@@ -236,6 +236,20 @@ class CrawlHistory:
                     outcome.operator_alert,
                     run_id,
                 ),
+            )
+
+    def orphaned_runs(self, job: str) -> list[int]:
+        rows = self._db.execute(
+            "SELECT id FROM runs WHERE job=? AND status='running' ORDER BY id", (job,)
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def close_orphan(self, run_id: int, ended_at: datetime, outcome: CrawlOutcome) -> None:
+        """A run whose scheduler died: `interrupted`, with whatever its crawl reported."""
+        self.finish(run_id, ended_at, outcome)
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE runs SET status='interrupted', exit_code=NULL WHERE id=?", (run_id,)
             )
 
     def previous_items(self, job: str, args: Mapping[str, str], limit: int = 5) -> list[int]:
@@ -325,20 +339,25 @@ class SubprocessCrawl:
         code = self.process.poll()
         if code is None:
             return None
-        summary = _last_json_line(self.log)
-        report: dict[str, Any] = {}
-        if self.report.is_file():
-            report = json.loads(self.report.read_text(encoding="utf-8"))
-        alert = report.get("operator_alert")
-        return CrawlOutcome(
-            exit_code=code,
-            pages=report.get("pages"),
-            items=report.get("items", summary.get("listings")),
-            errors=report.get("errors", summary.get("errors")),
-            alerts=summary.get("alerts"),
-            health=report.get("health"),
-            operator_alert=alert["message"] if alert else None,
-        )
+        return read_outcome(code, self.report, self.log)
+
+
+def read_outcome(exit_code: int, report_path: Path, log: Path) -> CrawlOutcome:
+    """What a finished crawl left behind: its run report and the summary line of its log."""
+    summary = _last_json_line(log)
+    report: dict[str, Any] = {}
+    if report_path.is_file():
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    alert = report.get("operator_alert")
+    return CrawlOutcome(
+        exit_code=exit_code,
+        pages=report.get("pages"),
+        items=report.get("items", summary.get("listings")),
+        errors=report.get("errors", summary.get("errors")),
+        alerts=summary.get("alerts"),
+        health=report.get("health"),
+        operator_alert=alert["message"] if alert else None,
+    )
 
 
 class SubprocessRunner:
@@ -385,6 +404,12 @@ class SubprocessRunner:
                 pass_fds=(lock_fd,) if lock_fd is not None else (),
             )
         return SubprocessCrawl(process, report, log)
+
+    def orphan_outcome(self, run_id: int) -> CrawlOutcome:
+        """The outcome of a crawl whose scheduler died: its exit code is lost (-1)."""
+        return read_outcome(
+            -1, self.run_dir / f"run-{run_id}.json", self.run_dir / f"run-{run_id}.log"
+        )
 
 
 def _last_json_line(path: Path) -> dict[str, Any]:
@@ -437,6 +462,7 @@ class Scheduler:
     def tick(self) -> list[str]:
         """Advance running jobs, then start every job that is due. Returns started job names."""
         self._advance()
+        self._close_orphans()
         now = self.clock.now()
         started = []
         for job in self.config.jobs:
@@ -461,6 +487,33 @@ class Scheduler:
             self._advance()
             if self.active:
                 waiter.wait(poll_s)
+
+    def _close_orphans(self) -> None:
+        """Runs left `running` by a scheduler that was killed. Their crawl inherited the job
+        lock, so once the lock is free that crawl has ended too: record it as `interrupted`
+        (its exit code died with the scheduler) with what its run report and log say."""
+        for job in self.config.jobs:
+            if job.name in self.active:
+                continue
+            orphans = self.history.orphaned_runs(job.name)
+            if not orphans:
+                continue
+            lock = JobLock(self.lock_dir / f"{job.name}.lock")
+            if not lock.acquire():
+                continue  # the orphaned crawl still runs
+            try:
+                reader = getattr(self.runner, "orphan_outcome", None)
+                for run_id in orphans:
+                    outcome = reader(run_id) if callable(reader) else CrawlOutcome(-1)
+                    self.history.close_orphan(run_id, self.clock.now(), outcome)
+                    logger.warning(
+                        "job %s: run %d was interrupted (its scheduler died); recorded as "
+                        "`interrupted` with what its crawl reported",
+                        job.name,
+                        run_id,
+                    )
+            finally:
+                lock.release()
 
     def _due_fire(self, job: JobSpec, now: datetime) -> datetime | None:
         next_fire = self.history.next_fire(job.name)

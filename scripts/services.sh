@@ -111,10 +111,10 @@ redis_up() {
     command -v redis-server >/dev/null || die "redis-server missing: run scripts/setup.sh"
     mkdir -p "$REDIS_STATE"
     log "starting Redis on $REDIS_URL"
-    # Persistence off: tests and the demo treat Redis as a queue, not a store of record.
+    # Persistent (AOF, fsync every second): a restarted Redis keeps the crawl frontier.
     redis-server --bind "$HOST" --port "$REDIS_PORT" --daemonize yes \
         --pidfile "$REDIS_PID_FILE" --dir "$REDIS_STATE" --logfile "$REDIS_STATE/redis.log" \
-        --save "" --appendonly no
+        --save "" --appendonly yes --appendfsync everysec
     if ! wait_until 30 redis_ping; then
         tail -n 20 "$REDIS_STATE/redis.log" >&2 || true
         die "Redis did not answer PING within 30s"
