@@ -7,6 +7,7 @@ how throughput scales with catalog size (10 / 100 / 1000 marks, extra marks synt
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import sys
@@ -90,6 +91,21 @@ def bench_text(n: int = 20000, sizes: tuple[int, ...] = (10, 100, 1000)) -> dict
             "build_seconds": round(built, 3),
             "listings_per_second": round(_rate(d, small), 1),
         }
+    out["by_listing_length"] = _length_scaling(detector, small)
+    return out
+
+
+# Marketplace descriptions run from nothing to several thousand characters of filler.
+_FILLER = "本店商品均为实拍，支持七天无理由退换，欢迎咨询客服，坚持品质优先。"
+
+
+def _length_scaling(detector: Detector, listings: list[Listing]) -> dict[str, float]:
+    """Listings/s with descriptions of ~0, ~500 and ~2,000 characters."""
+    out = {}
+    for chars in (0, 500, 2000):
+        filler = (_FILLER * (chars // len(_FILLER) + 1))[:chars]
+        padded = [dataclasses.replace(x, description=f"{x.description}{filler}") for x in listings]
+        out[f"{chars}_chars"] = round(_rate(detector, padded), 1)
     return out
 
 
