@@ -14,6 +14,7 @@ import httpx
 
 from detectors import load_catalog
 from indexer.base import SearchQuery
+from indexer.elasticsearch_backend import EsIndexConfig, make_client
 from indexer.text import Tokenizer
 from markwatch.compose import build_elasticsearch, mark_words
 from markwatch.settings import load_settings
@@ -72,3 +73,7 @@ def test_demo_on_elasticsearch_finds_every_listing_of_a_mark(es_url: str, tmp_pa
         assert len(indexed_flagged & flagged) >= 0.95 * len(flagged)
     finally:
         es.close()
+        client = make_client(EsIndexConfig(urls=(es_url,), prefix=prefix))
+        client.indices.delete(index=f"{prefix}*", ignore_unavailable=True)
+        client.indices.delete_index_template(name=f"{prefix}*")
+        client.close()
