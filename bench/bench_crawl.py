@@ -40,7 +40,9 @@ if mode == "full":
 overrides = {"LOG_LEVEL": "ERROR"}
 if mode == "bare":
     overrides["ITEM_PIPELINES"] = {}
-stats = run_crawls([CrawlJob("taobao", {"base_url": base_url})], components, overrides)[0]
+stats = run_crawls(
+    [CrawlJob("taobao", {"base_url": base_url, "max_pages": 100000})], components, overrides
+)[0]
 elapsed = (stats["finish_time"] - stats["start_time"]).total_seconds()
 print(json.dumps({
     "items": stats.get("item_scraped_count", 0),

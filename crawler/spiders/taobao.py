@@ -30,10 +30,18 @@ _QUANTITY_KEYS = ("净含量", "规格", "重量")
 class TaobaoSpider(scrapy.Spider):
     name = "taobao"
 
-    def __init__(self, base_url: str | None = None, q: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        q: str = "",
+        max_pages: str | int = _MAX_PAGES,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.query = q
+        # s.taobao.com stops at 100 pages; the replica can serve more for load tests.
+        self.max_pages = int(max_pages)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield self._search_request(0)
@@ -62,7 +70,7 @@ class TaobaoSpider(scrapy.Spider):
             # Fan out from the first page so pagination depth stays 1 (no long request chain).
             config = embedded_json(response.text, _PAGE_CONFIG)
             pager = dig(config, "mods", "pager", "data") or {}
-            total = min(int(pager.get("totalPage", 1)), _MAX_PAGES)
+            total = min(int(pager.get("totalPage", 1)), self.max_pages)
             size = int(pager.get("pageSize", _PAGE_SIZE))
             for page in range(1, total):
                 yield self._search_request(page * size)

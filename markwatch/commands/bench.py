@@ -210,10 +210,11 @@ def _add_search_target(report: dict[str, Any], quick: bool) -> None:
     search = report["sections"].get("search")
     if not search or "error" in search:
         return
-    checks = []
+    # The target is the staff search at scale: Elasticsearch when it ran; the embedded
+    # SQLite twin's figures are reported beside it, and checked only when it ran alone.
     for backend in ("elasticsearch", "sqlite"):
         sized = [k for k in search if k.startswith(f"{backend}_")]
         if sized:
             largest = max(sized, key=lambda k: int(k.rsplit("_", 1)[1]))
-            checks.append(Target(f"{largest}.p95_ms", "<=", 200).check(search))
-    search["checks"] = checks
+            search["checks"] = [Target(f"{largest}.p95_ms", "<=", 200).check(search)]
+            return
