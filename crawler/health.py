@@ -218,7 +218,7 @@ class CrawlHealthExtension:
         settings = crawler.settings
         report = settings.get(REPORT_SETTING)
         if not report and not settings.getbool("MARKWATCH_HEALTH_ENABLED"):
-            raise NotConfigured("crawl health checks not configured")
+            raise NotConfigured  # off by default: no message, so Scrapy logs no warning
         raw = str(settings.get(BASELINE_SETTING) or "")
         baseline = [int(x) for x in raw.split(",") if x.strip()]
         return cls(

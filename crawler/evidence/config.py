@@ -17,7 +17,7 @@ class EvidenceConfig:
     images: bool = True  # download and keep the listing's images
     screenshots: bool = True  # full-page screenshots (Chromium) in a batch after the crawl
     max_images: int = 8  # per listing
-    buffer_size: int = 256  # raw responses kept while their items reach the pipeline
+    buffer_size: int = 1024  # raw responses kept while their items reach the pipeline
     screenshot_timeout_s: float = 20.0
 
     def __post_init__(self) -> None:

@@ -106,10 +106,8 @@ class EvidencePipeline:
 
     def _on_downloaded(self, response: Response, request: Request) -> None:
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
-        # Pages, and the images the media pipeline downloads, so evidence need not refetch them.
-        wanted = (
-            b"html" in content_type or b"json" in content_type or content_type.startswith(b"image/")
-        )
+        # Pages and API answers; images come from the media pipeline's store instead.
+        wanted = b"html" in content_type or b"json" in content_type
         if wanted and len(response.body) <= _MAX_BUFFERED_BODY:
             self.buffer.put(exchange_of(response, request))
 
