@@ -6,15 +6,34 @@ themselves and no crawl schedules, so they live in the console's tables (see tab
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from console.tables import assignments, channels, schedules
+
+
+@contextmanager
+def existing_console_store(target: str) -> Iterator[ConsoleStore | None]:
+    """The console's records on `target` (a database URL) if the console ever ran there.
+
+    Read-only on purpose: crawlers and the scheduler must not race to create its tables.
+    """
+    if target.startswith("sqlite:///") and not Path(target.removeprefix("sqlite:///")).exists():
+        yield None
+        return
+    engine = sa.create_engine(target)
+    try:
+        present = sa.inspect(engine).has_table(schedules.name)
+        yield ConsoleStore(engine) if present else None
+    finally:
+        engine.dispose()
 
 
 def _utcnow() -> datetime:

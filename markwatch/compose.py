@@ -7,9 +7,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-
-import sqlalchemy as sa
 
 from alerts.channels import Channel
 from alerts.channels.options import ChannelConfigError
@@ -19,8 +16,7 @@ from alerts.config import AlertsConfig
 from alerts.netguard import BlockedUrl, UrlPolicy
 from alerts.outbox import OutboxDispatcher
 from alerts.store import AlertStore
-from console.console_store import ConsoleStore, StoredChannel
-from console.tables import channels as console_channels_table
+from console.console_store import StoredChannel, existing_console_store
 from crawler.components import ImageStage
 from detectors import Catalog, Detector, DetectorConfig, load_catalog
 from indexer.base import SearchIndex
@@ -87,22 +83,9 @@ def build_channels(settings: Settings, config: AlertsConfig | None = None) -> di
 
 
 def _portal_channels(settings: Settings) -> list[StoredChannel]:
-    """Channels saved in the console, if the console ever ran on this database.
-
-    Read-only on purpose: crawler processes must not race to create console tables.
-    """
-    target = settings.db_url or f"sqlite:///{settings.alerts_db_path}"
-    if "://" not in target or (
-        target.startswith("sqlite:///") and not Path(target.removeprefix("sqlite:///")).exists()
-    ):
-        return []
-    engine = sa.create_engine(target)
-    try:
-        if not sa.inspect(engine).has_table(console_channels_table.name):
-            return []
-        return ConsoleStore(engine).channels()
-    finally:
-        engine.dispose()
+    """Channels saved in the console, if the console ever ran on this database."""
+    with existing_console_store(settings.store_url) as store:
+        return store.channels() if store is not None else []
 
 
 def staff_webhook_name(url: str) -> str:

@@ -49,6 +49,12 @@ class Settings:
         return self.data_dir / "alerts.sqlite3"
 
     @property
+    def store_url(self) -> str:
+        """The store of record as a database URL (SQLite file under the data dir by default)."""
+        target = self.db_url or str(self.alerts_db_path)
+        return target if "://" in target else f"sqlite:///{target}"
+
+    @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"
 

@@ -1,19 +1,15 @@
-"""`markwatch alerts deliver|digest|dead-letters|retry|repeat-infringers`: the outbox by hand.
-
-Also runnable as `python -m markwatch.commands.alerts ...` (same arguments).
-"""
+"""`markwatch alerts deliver|digest|dead-letters|retry|repeat-infringers`: the outbox by hand."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 
 from alerts.config import AlertsConfigError
 from alerts.outbox import OutboxDispatcher
 from markwatch.compose import alert_services
-from markwatch.settings import Settings, SettingsError, load_settings
+from markwatch.settings import Settings
 
 NAME = "alerts"
 HELP = "deliver queued alerts, build digests, list and retry dead letters"
@@ -102,20 +98,3 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                     )
                 )
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="markwatch alerts", description=__doc__)
-    parser.add_argument("--config", help="TOML configuration file")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(f"markwatch: configuration error: {exc}", file=sys.stderr)
-        return 2
-    return run(args, settings)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

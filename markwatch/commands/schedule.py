@@ -10,13 +10,9 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from types import FrameType
 
-import sqlalchemy as sa
-
-from console.console_store import ConsoleStore
-from console.tables import schedules as console_schedules
+from console.console_store import existing_console_store
 from crawler.evidence.config import EvidenceConfig
 from markwatch.scheduler import (
     CrawlHistory,
@@ -73,21 +69,15 @@ def _n(value: int | None) -> str:
 
 def console_jobs(settings: Settings, configured: Sequence[JobSpec]) -> list[JobSpec]:
     """Enabled schedules that admins saved in the console (config-file jobs win on names)."""
-    target = settings.db_url or f"sqlite:///{settings.alerts_db_path}"
-    if target.startswith("sqlite:///") and not Path(target.removeprefix("sqlite:///")).exists():
-        return []
-    engine = sa.create_engine(target)
-    try:
-        if not sa.inspect(engine).has_table(console_schedules.name):
+    with existing_console_store(settings.store_url) as store:
+        if store is None:
             return []
         taken = {job.name for job in configured}
         return [
             JobSpec(name=s.name, spider=s.spider, cron=s.cron, args=dict(s.arguments))
-            for s in ConsoleStore(engine).schedules()
+            for s in store.schedules()
             if s.enabled and s.name not in taken
         ]
-    finally:
-        engine.dispose()
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

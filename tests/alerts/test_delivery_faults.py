@@ -102,7 +102,7 @@ def test_receiver_down_for_part_of_the_run_gets_every_alert_once_back(db_url: st
 def _deliver_process(config_file: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        [sys.executable, "-m", "markwatch.commands.alerts", "--config", str(config_file),
+        [sys.executable, "-m", "markwatch.cli", "--config", str(config_file), "alerts",
          "deliver", "--until-idle", "--timeout", "60"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

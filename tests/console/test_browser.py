@@ -21,13 +21,11 @@ import pytest
 import uvicorn
 
 from console.app import create_app
+from crawler.browser import CHROMIUM_ARGS
 
 from .seed import PASSWORD, XSS_TITLE, Seeded
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 TIMEOUT_MS = 15_000
 
 
@@ -69,7 +67,7 @@ def live_url(seeded: Seeded) -> Iterator[str]:
 def browser_page(chromium_path: str) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium_path, args=list(CHROMIUM_ARGS))
         context = browser.new_context(accept_downloads=True, locale="zh-CN",
                                       viewport={"width": 1280, "height": 900})
         page = context.new_page()
