@@ -18,7 +18,7 @@ from alerts.outbox import OutboxDispatcher
 from alerts.schema import metadata
 from alerts.store import AlertStore
 from alerts.watchlists import Watchlist
-from markwatch.commands import alerts as alerts_command
+from markwatch.cli import main as cli_main
 
 from .receivers import SignedReceiver
 from .samples import finding, listing
@@ -78,10 +78,10 @@ def test_cli_lists_and_retries_dead_letters(tmp_path: Path,
     config.write_text(f'[markwatch]\ndata_dir = "{tmp_path.as_posix()}"\n'
                       '[alerts.channels.hook]\ntype = "webhook"\nurl = "http://127.0.0.1:1/h"\n',
                       encoding="utf-8")
-    assert alerts_command.main(["--config", str(config), "dead-letters"]) == 0
+    assert cli_main(["--config", str(config), "alerts", "dead-letters"]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["last_error"] == "hook: HTTP 503"
-    assert alerts_command.main(["--config", str(config), "retry"]) == 0
+    assert cli_main(["--config", str(config), "alerts", "retry"]) == 0
     assert json.loads(capsys.readouterr().out) == {"requeued": 1}
 
 
