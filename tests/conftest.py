@@ -15,6 +15,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +83,19 @@ def es_index_prefix(es_url: str) -> Iterator[str]:
         urllib.request.urlopen(request, timeout=30).close()
     except (OSError, urllib.error.URLError):
         pass  # the server may be down after a fault test; names are unique anyway
+
+
+@pytest.fixture(scope="session")
+def realworld_root() -> Path:
+    """The shared third-party data folder (`shared/realworld` beside the checkout).
+
+    Skips on a developer's machine without it; fails under CI, where it is always laid out.
+    """
+    from testbed.realworld import RealWorldDataMissing, realworld_dir
+
+    try:
+        return realworld_dir()
+    except RealWorldDataMissing as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
