@@ -12,6 +12,7 @@ from scrapy.settings import Settings as ScrapySettings
 
 from crawler.components import SETTING, PipelineComponents
 from crawler.evidence.config import EvidenceConfig
+from crawler.openapi import credentials
 from markwatch.settings import Settings
 
 
@@ -29,6 +30,8 @@ def crawl_overrides(settings: Settings, *, screenshots: bool | None = None) -> d
     return {
         "MARKWATCH_IMAGES_STORE": str(settings.data_dir / "images"),
         "MARKWATCH_ALLOWED_HOSTS": list(settings.allowed_hosts),
+        # [platforms.*] app keys; their repr hides key and secret from Scrapy's settings log.
+        credentials.SETTING: credentials.from_config(settings.section("platforms")),
         **evidence.scrapy_settings(settings.evidence_dir),
     }
 

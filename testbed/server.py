@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
 
-from testbed import ali1688, expo, jd, jlshop, pdd, politeness, taobao, tmall
+from testbed import ali1688, api_platforms, expo, jd, jlshop, pdd, politeness, taobao, tmall
 from testbed.generate import DEFAULT_SEED, TestbedListing, generate
 from testbed.images import artwork_photo, packaging_photo, plain_photo
 from testbed.politeness import ROBOTS_TXT, LoggedRequest, PolitenessRules, RequestLog
@@ -23,12 +23,19 @@ SITE_PLAN: dict[str, tuple[int, int | None]] = {
     "ali1688": (DEFAULT_SEED + 4, 90),
     "expo": (DEFAULT_SEED + 5, 60),
     "jlshop": (DEFAULT_SEED + 6, 40),  # crawled by a YAML site profile alone
+    # Open-platform API replicas: only listings a search for a protected mark finds.
+    "taobao_api": (DEFAULT_SEED + 7, 120),
+    "jd_api": (DEFAULT_SEED + 8, 100),
+    "pdd_api": (DEFAULT_SEED + 9, 100),
 }
 
 # Listing ids as the parsers emit them, where they differ from "<site>:<nid>".
 TRUTH_IDS: Mapping[str, Callable[[TestbedListing], str]] = {
     "ali1688": lambda item: f"1688:{item.nid}",
     "expo": lambda item: f"cantonfair:{expo.product_id(item)}",
+    "taobao_api": lambda item: f"taobao:{item.nid}",
+    "jd_api": lambda item: f"jd:{item.nid}",
+    "pdd_api": lambda item: f"pdd:{item.nid}",
 }
 
 
@@ -42,6 +49,9 @@ class Testbed:
         sites = {}
         for name, (site_seed, count) in SITE_PLAN.items():
             listings = generate(site_seed + (seed - DEFAULT_SEED), scale)
+            if name in api_platforms.GATEWAYS:
+                sites[name] = api_platforms.select(listings, (count or 0) * scale)
+                continue
             sites[name] = tuple(listings if count is None else listings[: count * scale])
         return cls(sites)
 
@@ -74,7 +84,10 @@ def listing_photo(item: TestbedListing) -> bytes:
 
 
 def make_handler(
-    bed: Testbed, log: RequestLog | None = None, rules: PolitenessRules | None = None
+    bed: Testbed,
+    log: RequestLog | None = None,
+    rules: PolitenessRules | None = None,
+    api_rules: api_platforms.ApiRules | None = None,
 ) -> type[BaseHTTPRequestHandler]:
     manners: PolitenessRules = rules or PolitenessRules()
     by_nid = {item.nid: item for item in bed.sites["taobao"]}
@@ -88,6 +101,7 @@ def make_handler(
     for item in bed.sites["taobao"]:
         by_user.setdefault(item.user_id, []).append(item)
     truth_body = json.dumps(bed.truth(), ensure_ascii=False).encode("utf-8")
+    apis = api_platforms.ApiReplicas(bed.sites, api_rules)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "MarkWatchTestbed/1"
@@ -108,6 +122,10 @@ def make_handler(
                     "text/plain",
                     {"Retry-After": str(manners.retry_after_s)},
                 )
+            if path in api_platforms.PATHS or path.startswith(api_platforms.IMAGE_PREFIX):
+                return self._api(path, query)
+            if path == "/_api_keys.json":
+                return self._json(apis.keys_body())
             if path.startswith(("/tmall/", "/1688/", "/expo/", "/jlshop/")):
                 return self._new_sites(path, query, target)
             if path == "/robots.txt":
@@ -168,6 +186,25 @@ def make_handler(
                     200, pdd.goods_detail(item).encode(), "application/json; charset=utf-8"
                 )
             return self._send(404, b"not found", "text/plain")
+
+        def do_POST(self) -> None:
+            parts = urlsplit(self.path)
+            length = _int(self.headers.get("Content-Length"), 0)
+            body = self.rfile.read(min(length, 1 << 20)).decode("utf-8", "replace")
+            form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+            query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            if parts.path not in api_platforms.PATHS:
+                return self._send(405, b"method not allowed", "text/plain")
+            return self._api(parts.path, {**query, **form})
+
+        def _api(self, path: str, params: dict[str, str]) -> None:
+            if path.startswith(api_platforms.IMAGE_PREFIX):
+                item = apis.by_nid.get(path.rsplit("/", 1)[-1].split(".")[0])
+                if item is None:
+                    return self._send(404, b"not found", "text/plain")
+                return self._send(200, listing_photo(item), "image/jpeg")
+            answer = apis.answer(path, params, self.headers.get("Host", "127.0.0.1"))
+            return self._json(answer.body, answer.status)
 
         def _new_sites(self, path: str, query: dict[str, str], target: str) -> None:
             site = path.split("/")[1]
@@ -304,10 +341,17 @@ class TestbedServer:
 
     __test__ = False
 
-    def __init__(self, bed: Testbed | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        bed: Testbed | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_rules: api_platforms.ApiRules | None = None,
+    ):
         self.bed = bed or Testbed.build()
         self.log = RequestLog()  # what clients asked for, for tests of crawler manners
-        self._httpd = ThreadingHTTPServer((host, port), make_handler(self.bed, self.log))
+        handler = make_handler(self.bed, self.log, api_rules=api_rules)
+        self._httpd = ThreadingHTTPServer((host, port), handler)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -14,6 +14,7 @@ Switched on by MARKWATCH_EVIDENCE_DIR; runs between detect (300) and alert (700)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import mimetypes
 from collections import OrderedDict
@@ -120,7 +121,12 @@ class EvidencePipeline:
         exchanges: list[CapturedExchange] = []
         page = self.buffer.take(url)
         stats = self.crawler.stats
-        if page is None:
+        api_answer = _api_answer(self.crawler, listing_id)
+        if page is None and api_answer is not None:
+            # Found through an open-platform API: the answer is the record of the listing.
+            exchanges.append(api_answer)
+            item["evidence_note"] = API_NOT_CAPTURED
+        elif page is None:
             logger.warning("evidence: raw response of %s no longer buffered", url)
             if stats:
                 stats.inc_value("evidence/raw_missing")
@@ -150,7 +156,7 @@ class EvidencePipeline:
             logger.error("evidence: not stored for %s (%s): %s", listing_id, self.store.root, exc)
             if stats:
                 stats.inc_value("evidence/store_errors")
-        if self.config.screenshots and url:
+        if self.config.screenshots and url and api_answer is None:
             self.screenshot_targets.append(ScreenshotTarget(listing_id, url))
         if stats:
             stats.inc_value("evidence/listings")
@@ -208,6 +214,20 @@ class EvidencePipeline:
         if self.crawler.stats:
             self.crawler.stats.set_value("evidence/screenshots", result.taken)
             self.crawler.stats.set_value("evidence/screenshots_failed", len(result.failed))
+
+
+API_NOT_CAPTURED = "found by API, page not captured"
+
+
+def _api_answer(crawler: Crawler, listing_id: str) -> CapturedExchange | None:
+    """The API answer an open-platform spider found the listing in (see api_capture)."""
+    capture = getattr(crawler.spider, "api_capture", None)
+    response = capture(listing_id) if callable(capture) else None
+    if response is None:
+        return None
+    exchange = exchange_of(response, response.request)
+    headers = [*exchange.response_headers, ("X-MarkWatch-Capture", API_NOT_CAPTURED)]
+    return dataclasses.replace(exchange, response_headers=headers)
 
 
 def _suffix(exchange: CapturedExchange) -> str:

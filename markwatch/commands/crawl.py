@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from crawler.components import PipelineComponents
 from crawler.keywords import keywords_from
+from crawler.openapi.spider import FATAL_STAT
 from markwatch.compose import Services, services
 from markwatch.crawling import CrawlJob, crawl_overrides, run_crawls
 from markwatch.settings import Settings
@@ -78,4 +80,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 ensure_ascii=False,
             )
         )
+    fatal = stats.get(FATAL_STAT)
+    if fatal:  # e.g. an API signature error: one line naming it, and a non-zero exit
+        print(f"markwatch crawl: {fatal}", file=sys.stderr)
+        return 1
     return 0 if counters.listings else 1
