@@ -112,16 +112,19 @@ def test_credentials_env_over_config_and_hidden_repr() -> None:
 # (taobao.tbk.dg.material.optional, "响应示例"), shortened to one item, values ours.
 TOP_LEGACY_SAMPLE = """{"tbk_dg_material_optional_response": {"result_list": {"map_data": [{
   "num_iid": 520813250866, "title": "长白山人参 林下参 整支 礼盒装", "zk_final_price": "168.00",
-  "reserve_price": "299.00", "user_type": 1, "provcity": "吉林 白山", "shop_title": "长白山参业旗舰店",
+  "reserve_price": "299.00", "user_type": 1, "provcity": "吉林 白山",
+  "shop_title": "长白山参业旗舰店",
   "seller_id": 2207345, "volume": 1520, "pict_url": "//img.alicdn.com/bao/uploaded/i4/xx.jpg",
   "small_images": {"string": ["//img.alicdn.com/i1/yy.jpg"]}, "nick": "长白山参业旗舰店"}]},
   "total_results": 1, "request_id": "rrjmlqx2vw3s"}}"""
 
 # The successor's nested shape (taobao.tbk.dg.material.optional.upgrade, 响应示例):
 # item_basic_info / price_promotion_info per map_data entry, item_id as a string.
-TOP_UPGRADE_SAMPLE = """{"tbk_dg_material_optional_upgrade_response": {"result_list": {"map_data": [{
-  "item_id": "688123456789", "item_basic_info": {"title": "五常大米 稻花香 5kg", "shop_title": "五常米业",
-  "provcity": "黑龙江 哈尔滨", "seller_id": 88001, "user_type": 0, "pict_url": "https://img.alicdn.com/a.jpg"},
+TOP_UPGRADE_SAMPLE = """{"tbk_dg_material_optional_upgrade_response": {"result_list": {
+  "map_data": [{"item_id": "688123456789",
+  "item_basic_info": {"title": "五常大米 稻花香 5kg", "shop_title": "五常米业",
+  "provcity": "黑龙江 哈尔滨", "seller_id": 88001, "user_type": 0,
+  "pict_url": "https://img.alicdn.com/a.jpg"},
   "price_promotion_info": {"zk_final_price": "59.9", "final_promotion_price": "49.9",
   "reserve_price": "79"}}]}, "total_results": 1}}"""
 
