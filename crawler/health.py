@@ -10,7 +10,9 @@ Checks (Spidermon-style):
   typically yields pages but no items); skipped until `min_history` runs exist;
 - error_rate: ERROR log lines and download exceptions per request;
 - http_4xx / http_5xx / http_429 shares of responses (429 and 403 storms mean "blocked");
-- parse_failures: spider log lines saying a page could not be parsed.
+- parse_failures: spider log lines saying a page could not be parsed;
+- session: a login wall or slider met where the crawl relied on a logged-in session
+  (crawler.sessions): "session expired: run markwatch login <platform>".
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 REPORT_SETTING = "MARKWATCH_RUN_REPORT"
 BASELINE_SETTING = "MARKWATCH_HEALTH_BASELINE"  # comma-separated item counts of past runs
+FATAL_STAT = "markwatch/fatal"  # one line that ends the crawl: `markwatch crawl` exits 1
+SESSION_STAT = "markwatch/session_expired"  # the platform whose session ran out
 PARSE_FAILURE = re.compile(r"parse failure|no g_page_config|layout changed", re.I)
 
 
@@ -67,6 +71,7 @@ class RunStats:
     errors: int = 0  # ERROR log lines + download exceptions
     status_counts: Mapping[int, int] = field(default_factory=dict)
     parse_failures: int = 0
+    session_expired: str = ""  # platform name, when a session-gated page turned us away
 
     @classmethod
     def from_scrapy(cls, stats: Mapping[str, Any], parse_failures: int = 0) -> RunStats:
@@ -84,6 +89,7 @@ class RunStats:
             + int(stats.get("downloader/exception_count", 0)),
             status_counts=statuses,
             parse_failures=parse_failures,
+            session_expired=str(stats.get(SESSION_STAT) or ""),
         )
 
     def share(self, low: int, high: int) -> float:
@@ -180,7 +186,13 @@ def evaluate(
             f"{stats.parse_failures} pages failed to parse (layout changed?)",
         )
     )
+    if stats.session_expired:
+        checks.append(CheckResult("session", False, 1, 0, expired_message(stats.session_expired)))
     return HealthReport(tuple(checks))
+
+
+def expired_message(platform: str) -> str:
+    return f"session expired: run markwatch login {platform}"
 
 
 class _ParseFailureCounter(logging.Handler):

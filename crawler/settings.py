@@ -59,6 +59,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.CookieImportMiddleware": 650,  # before CookiesMiddleware (700)
     "crawler.middlewares.ProxyMiddleware": 740,  # before HttpProxyMiddleware (750)
+    # Login walls and sliders where a session was relied on end the crawl (crawler.sessions).
+    "crawler.sessions.SessionWatchMiddleware": 660,
 }
 # Crawler-trap guards: canonical URLs (tracking parameters dropped) feed the dupefilter;
 # DEPTH_LIMIT above bounds endless link chains.

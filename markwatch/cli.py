@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "testbed",
     "crawl",
+    "login",
     "detect",
     "extract",
     "eval",

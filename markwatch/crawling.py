@@ -13,6 +13,7 @@ from scrapy.settings import Settings as ScrapySettings
 from crawler.components import SETTING, PipelineComponents
 from crawler.evidence.config import EvidenceConfig
 from crawler.openapi import credentials
+from crawler.sessions import DIR_SETTING as SESSIONS_SETTING
 from markwatch.settings import Settings
 
 
@@ -32,6 +33,7 @@ def crawl_overrides(settings: Settings, *, screenshots: bool | None = None) -> d
         "MARKWATCH_ALLOWED_HOSTS": list(settings.allowed_hosts),
         # [platforms.*] app keys; their repr hides key and secret from Scrapy's settings log.
         credentials.SETTING: credentials.from_config(settings.section("platforms")),
+        SESSIONS_SETTING: str(settings.data_dir / "sessions"),  # `markwatch login` writes there
         **evidence.scrapy_settings(settings.evidence_dir),
     }
 

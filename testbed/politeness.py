@@ -25,6 +25,8 @@ ROBOTS_TXT = (
 SESSION_COOKIE = "cookie2"
 SESSION_VALUE = "markwatch-testbed-session"
 LOGIN_PATH = "/tmall/login.htm"
+# Everything under this prefix needs the session; a stale session cookie gets the slider.
+GATED_PREFIX = "/gated"
 
 # The calendar trap starts here and links a month on either side, forever.
 CALENDAR_START = (2024, 1)
@@ -120,6 +122,16 @@ def login_page(redirect: str) -> str:
         f'<input type="hidden" name="redirectURL" value="{html.escape(redirect)}">'
         '<input name="TPL_username"><input name="TPL_password" type="password">'
         "<button>登录</button></form></body></html>"
+    )
+
+
+def slider_page() -> str:
+    """The "please slide to verify" page Alibaba shows a session it no longer trusts."""
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>验证码拦截</title></head>'
+        '<body><div id="baxia-dialog-content"><div class="nc-container">'
+        '<span id="nc_1_n1z" class="nc_iconfont btn_slide">&gt;</span>'
+        '<div class="scale_text">请按住滑块，拖动到最右边</div></div></div></body></html>'
     )
 
 

@@ -111,6 +111,15 @@ def make_handler(
             return  # quiet: the crawler logs what matters
 
         def do_GET(self) -> None:
+            if self.path.startswith(politeness.GATED_PREFIX + "/"):
+                # The session-gated area: the same pages, only for a logged-in browser.
+                cookie = self.headers.get("Cookie")
+                if not politeness.has_session(cookie):
+                    if politeness.SESSION_COOKIE in (cookie or ""):  # stale: a slider
+                        return self._html(politeness.slider_page())
+                    location = f"{politeness.LOGIN_PATH}?redirectURL={quote(self.path, safe='')}"
+                    return self._send(302, b"", "text/plain", {"Location": location})
+                self.path = self.path.removeprefix(politeness.GATED_PREFIX)
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             path = parts.path

@@ -20,13 +20,13 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
 from crawler.components import SETTING as COMPONENTS_SETTING
+from crawler.health import FATAL_STAT
 from crawler.keywords import keywords_from, parse_keywords_arg
 from crawler.openapi.api import ApiError, PlatformClient
 from crawler.openapi.credentials import SETTING as CREDENTIALS_SETTING
 from crawler.openapi.credentials import Credentials, MissingCredentials, resolve
 from crawler.parsers.errors import ParseError
 
-FATAL_STAT = "markwatch/fatal"
 NOT_CAPTURED = "found by API, page not captured"
 _MAX_RATE_RETRIES = 8
 _MAX_WAIT_S = 60.0

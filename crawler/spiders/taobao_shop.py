@@ -11,8 +11,10 @@ from urllib.parse import urljoin
 
 import scrapy
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 
 from crawler.browser import CHROMIUM_ARGS, chromium_path
+from crawler.sessions import BLOCK_SELECTORS, use_session
 from crawler.spiders.taobao import DEFAULT_BASE_URL, TaobaoSpider
 from detectors.types import Listing, Seller
 
@@ -39,6 +41,14 @@ class TaobaoShopSpider(scrapy.Spider):
 
     name = "taobao_shop"
     custom_settings = playwright_settings()
+    # Real shop pages need a logged-in session: a wall or slider ends the crawl loudly.
+    needs_session = True
+    session_platform = "taobao"
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        use_session(settings, cls.session_platform)  # `markwatch login taobao`'s state
 
     def __init__(self, shop: str = "", base_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -57,7 +67,10 @@ class TaobaoShopSpider(scrapy.Spider):
             meta={
                 "playwright": True,
                 "playwright_page_methods": [
-                    PageMethod("wait_for_selector", "li.shop-item", timeout=15000)
+                    # A login wall or slider instead of the shop is an answer too.
+                    PageMethod(
+                        "wait_for_selector", f"li.shop-item, {BLOCK_SELECTORS}", timeout=15000
+                    )
                 ],
             },
         )

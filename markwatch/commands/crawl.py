@@ -7,8 +7,8 @@ import json
 import sys
 
 from crawler.components import PipelineComponents
+from crawler.health import FATAL_STAT
 from crawler.keywords import keywords_from
-from crawler.openapi.spider import FATAL_STAT
 from markwatch.compose import Services, services
 from markwatch.crawling import CrawlJob, crawl_overrides, run_crawls
 from markwatch.settings import Settings
