@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_block_pages_are_recognised() -> None:
     assert blocked_by("http://x/c", b"<html><li class='shop-item'></li></html>") is None
 
 
-def _shop_crawl(bed: TestbedServer, tmp_path: Path, cookie_value: str | None) -> dict[str, object]:
+def _shop_crawl(bed: TestbedServer, tmp_path: Path, cookie_value: str | None) -> dict[str, Any]:
     sessions = tmp_path / "sessions"
     if cookie_value is not None:
         cookie = BrowserCookie("127.0.0.1", politeness.SESSION_COOKIE, cookie_value)
@@ -138,5 +139,5 @@ def test_expired_or_missing_session_fails_the_health_check(
 @needs_chromium
 def test_valid_session_is_reused_by_the_browser(bed: TestbedServer, tmp_path: Path) -> None:
     report = _shop_crawl(bed, tmp_path, politeness.SESSION_VALUE)
-    assert report["health"]["ok"] is True, report["stderr"][-2000:]  # type: ignore[index]
+    assert report["health"]["ok"] is True, report["stderr"][-2000:]
     assert report["items"] == report["items_out"] > 0
