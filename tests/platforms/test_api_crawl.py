@@ -100,6 +100,12 @@ def test_default_keywords_reach_the_whole_replica(
     db = sqlite3.connect(tmp_path / "data" / "index.sqlite3")
     docs = {row[0]: json.loads(row[1]) for row in db.execute("SELECT id, source FROM docs")}
     assert set(docs) == {t["id"] for t in truth}
+    # Flagged listings keep the API answer that listed them, marked as such; no screenshot
+    # of a page nobody fetched.
+    warcs = list((tmp_path / "data" / "evidence" / "warc").rglob("*.warc"))
+    assert len(warcs) == summary["findings"] > 0
+    assert all(b"found by API, page not captured" in w.read_bytes() for w in warcs)
+    assert not (tmp_path / "data" / "evidence" / "screenshots").exists()
     if spider == "taobao_api":  # TOP's provcity is the ship-from region
         expected = {f"taobao:{i.nid}": i.location for i in bed.bed.sites[spider]}
         located = {k: d["listing"]["seller"]["location"] for k, d in docs.items()}
