@@ -22,6 +22,7 @@ from crawler.parsers import (
     jd,
     pdd,
     taobao,
+    taobao_mtop,
     tmall,
 )
 from crawler.parsers.errors import ParseError
@@ -32,6 +33,7 @@ Parser = Callable[[bytes, str], list[Listing]]
 PARSERS: Mapping[str, Parser] = MappingProxyType(
     {
         "taobao": taobao.extract,
+        "taobao_mtop": taobao_mtop.extract,  # today's search answer (mtop JSONP)
         "tmall": tmall.extract,
         "jd": jd.extract,
         "pdd": pdd.extract,
