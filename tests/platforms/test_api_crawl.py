@@ -131,6 +131,20 @@ def test_wrong_secret_stops_with_one_line_and_yields_nothing(
     assert "wrong-secret" not in result.stderr
 
 
+def test_keywords_argument_overrides_the_default(bed: TestbedServer, tmp_path: Path) -> None:
+    creds = _keys(bed)["pdd"]
+    env = _env_keys("pdd", creds["app_key"], creds["app_secret"])
+    result = _crawl("pdd_api", bed, tmp_path, env, "-a", "keywords=冰墩墩,雪容融")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    expected = [
+        i
+        for i in bed.bed.sites["pdd_api"]
+        if any(k in i.title or k == i.mark for k in ("冰墩墩", "雪容融"))
+    ]
+    assert summary["listings"] == len(expected) > 0
+
+
 def test_missing_credentials_name_the_variables(bed: TestbedServer, tmp_path: Path) -> None:
     result = _crawl("jd_api", bed, tmp_path, {})
     assert result.returncode != 0
