@@ -148,7 +148,9 @@ class EvidencePipeline:
                     entry = self.store.add(listing_id, "image", fetched.body, suffix)
                     refs.append(entry_ref(entry))
             if exchanges:
-                warc = self.store.add(listing_id, "warc", build_warc(exchanges), ".warc")
+                # The file name carries the API marker into the log and the alert page.
+                suffix = API_WARC_SUFFIX if api_answer is not None else ".warc"
+                warc = self.store.add(listing_id, "warc", build_warc(exchanges), suffix)
                 refs.insert(0, entry_ref(warc))
         except OSError as exc:
             # Disk full, read-only or gone: the listing still goes on to the alert stage
@@ -217,6 +219,7 @@ class EvidencePipeline:
 
 
 API_NOT_CAPTURED = "found by API, page not captured"
+API_WARC_SUFFIX = "-found-by-api-page-not-captured.warc"
 
 
 def _api_answer(crawler: Crawler, listing_id: str) -> CapturedExchange | None:

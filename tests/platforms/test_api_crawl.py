@@ -105,6 +105,8 @@ def test_default_keywords_reach_the_whole_replica(
     warcs = list((tmp_path / "data" / "evidence" / "warc").rglob("*.warc"))
     assert len(warcs) == summary["findings"] > 0
     assert all(b"found by API, page not captured" in w.read_bytes() for w in warcs)
+    log = (tmp_path / "data" / "evidence" / "log.jsonl").read_text(encoding="utf-8")
+    assert log.count("found-by-api-page-not-captured.warc") == len(warcs)
     assert not (tmp_path / "data" / "evidence" / "screenshots").exists()
     if spider == "taobao_api":  # TOP's provcity is the ship-from region
         expected = {f"taobao:{i.nid}": i.location for i in bed.bed.sites[spider]}
