@@ -24,7 +24,9 @@ from detectors.types import Listing, Seller
 
 TYPE = "pdd.ddk.goods.search"
 RESPONSE_KEY = "goods_search_response"
-# POP error codes as the gateway reports them (error_code); sub_code names the detail.
+# POP error codes (error_code); 10019 (access_token expired) is confirmed by client code
+# in the wild, the others are our reading of POP's code list; a sub_code naming "sign" is
+# a signature error whatever the code.
 ERROR_KINDS: Mapping[str, ErrorKind] = {
     "10016": "credentials",  # client_id unknown
     "10019": "permission",  # access_token expired

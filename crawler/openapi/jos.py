@@ -26,7 +26,9 @@ from detectors.types import Listing, Seller
 
 METHOD = "jd.union.open.goods.query"
 RESPONSE_KEY = "jd_union_open_goods_query_responce"
-# Gateway codes (error_response.code); 12 "无效签名" as the gateway answers a bad sign.
+# Gateway codes (error_response.code). 12 "无效签名" is what the gateway answers a bad sign
+# (as reported by JOS users); the others are our reading of JOS's code list, so the
+# spider also treats any unknown code as a plain, logged error rather than guessing.
 GATEWAY_KINDS: Mapping[str, ErrorKind] = {
     "12": "signature",
     "19": "credentials",  # invalid app_key
