@@ -88,10 +88,10 @@ class TextFolder:
         # of another mark.
         prio_of_char: dict[str, int] = {}
         for raw, word in zip(mark_words, marks, strict=True):
-            p = (priorities or {}).get(raw, 0)
+            word_prio = (priorities or {}).get(raw, 0)
             for ch in word:
-                if is_cjk(ch) and p > prio_of_char.get(ch, -(2**31)):
-                    prio_of_char[ch] = p
+                if is_cjk(ch) and word_prio > prio_of_char.get(ch, -(2**31)):
+                    prio_of_char[ch] = word_prio
         extras = [self.plain(w).replace(" ", "") for w in extra_words]
         readings = _all_readings()
         self._syllables = (
@@ -144,11 +144,11 @@ class TextFolder:
         # marks, a look-alike of one mark's character (清 of 汪清) is often a homophone in
         # another (精 for 京 of 北京2022), and the more important mark keeps it.
         for ch, partners in _same_stroke(EVASION_DIR / "pycorrector_same_stroke.txt", mark_chars):
-            mine = prio_of_char.get(ch, 0)
+            target_prio = prio_of_char.get(ch, 0)
             for p in partners:
-                if p not in mark_chars and mine >= table_prio.get(ord(p), mine):
+                if p not in mark_chars and target_prio >= table_prio.get(ord(p), target_prio):
                     table[ord(p)] = self._code_of[own[ch]]
-                    table_prio[ord(p)] = mine
+                    table_prio[ord(p)] = target_prio
         for ch, syl in own.items():
             table[ord(ch)] = self._code_of[syl]
         self._table = table
