@@ -61,3 +61,25 @@ def _timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def test_register_marks_leave_evasive_spellings_of_the_older_marks_alone() -> None:
+    """With hundreds of marks, a look-alike of one (清 of 汪清) is a homophone of another."""
+    from detectors import Detector, DetectorConfig
+    from detectors.types import Listing, Seller
+
+    detector = Detector(load_catalog(), DetectorConfig())
+
+    def marks(title: str) -> list[str]:
+        listing = Listing(
+            id="x:1",
+            platform="jd",
+            title=title,
+            price=30.0,
+            quantity="5kg",
+            seller=Seller(name="店", location="福建 泉州"),
+        )
+        return [m.mark for m in detector.detect(listing).marks]
+
+    assert "北京2022" in marks("北精2022盲盒送礼佳品 新年礼物")
+    assert "五常大米" in marks("鸿福五棠大米长粒香 5kg 品质保障")
