@@ -38,7 +38,33 @@ _MARK_KEYS = {
     "notes",
     "context_required",
     "not_followed_by",
+    "system",
+    "announcement",
+    "product",
+    "places",
+    "holder",
+    "source_quote",
 }
+# The three Chinese GI systems (CNIPA products, MOA agricultural products, certification marks).
+GI_SYSTEMS = ("地理标志保护产品", "农产品地理标志", "地理标志证明商标")
+# Product categories of GI marks; the matcher keeps one term list per category.
+GI_CATEGORIES = (
+    "ginseng",
+    "rice",
+    "grain",
+    "fruit",
+    "vegetable",
+    "tea",
+    "fungus",
+    "aquatic",
+    "livestock",
+    "herb",
+    "honey",
+    "liquor",
+    "nut",
+    "oil",
+    "other",
+)
 _REGION_KEYS = {"province", "city", "counties", "towns"}
 _PERSON_KEYS = {"name", "credit_code", "role", "notes"}
 _LEXICON_LISTS = (
@@ -128,12 +154,28 @@ class Mark:
     sources: tuple[str, ...] = ()
     context_required: tuple[str, ...] = ()
     not_followed_by: tuple[str, ...] = ()
+    systems: tuple[str, ...] = ()
+    announcements: tuple[str, ...] = ()
+    product: str = ""
+    places: tuple[str, ...] = ()
+    holder: str = ""
+    source_quote: str = ""
     source_file: str = ""
 
     @property
     def chinese_names(self) -> tuple[str, ...]:
         """Canonical name first, then aliases (spaces mark word boundaries)."""
         return (self.name, *self.aliases)
+
+    @property
+    def system(self) -> str:
+        """The first GI system of the mark ("" when no source states one)."""
+        return self.systems[0] if self.systems else ""
+
+    @property
+    def place_names(self) -> tuple[str, ...]:
+        """Place names for place x product matching (see `places` in the loader)."""
+        return self.places
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,15 +291,46 @@ def _mark(raw: dict[str, Any], where: str, file: str) -> Mark:
     )
     if kind == "gi" and not region:
         raise CatalogError(f"{where}.region: a GI mark needs at least one region unit")
+    category = _str(raw, "category", where)
+    if kind == "gi" and category and category not in GI_CATEGORIES:
+        raise CatalogError(
+            f"{where}.category must be one of {list(GI_CATEGORIES)}, not {category!r}"
+        )
+    systems = _str_or_strs(raw, "system", where)
+    for system in systems:
+        if system not in GI_SYSTEMS:
+            raise CatalogError(f"{where}.system must be one of {list(GI_SYSTEMS)}, not {system!r}")
+    if systems and kind != "gi":
+        raise CatalogError(f"{where}.system applies to GI marks only")
+    product = _str(raw, "product", where)
+    if product and product not in name:
+        raise CatalogError(f"{where}.product {product!r} is not part of the name")
+    places = _strs(raw, "places", where)
+    if "places" not in raw and product and name.endswith(product):
+        # Without a `places` key the name's own place part is the alias ("五常" of 五常大米);
+        # `places = []` says the place part is too ambiguous to match on its own.
+        places = (name[: -len(product)],)
+    for place in places:
+        if len(place) < 2:
+            raise CatalogError(f"{where}.places: {place!r} is too short to name a place")
+    aliases = _strs(raw, "aliases", where)
+    allowed = _region_names(region)
+    for place in places:
+        # A place alias must come from the register: the name's own place part or a unit of
+        # the protected area, so matching never fires on a place the source does not state.
+        if place not in allowed and not any(place in n for n in (name, *aliases)):
+            raise CatalogError(
+                f"{where}.places: {place!r} is neither part of the name nor a region unit"
+            )
     return Mark(
         name=name,
         kind=kind,
-        aliases=_strs(raw, "aliases", where),
+        aliases=aliases,
         english=tuple(e.lower() for e in _strs(raw, "english", where)),
         gi_type=_str(raw, "gi_type", where),
         legal_basis=_str(raw, "legal_basis", where),
         registration=_str(raw, "registration", where),
-        category=_str(raw, "category", where),
+        category=category,
         units=_strs(raw, "units", where),
         price_floor=_floor(raw.get("price_floor", {}), f"{where}.price_floor"),
         priority=priority,
@@ -269,8 +342,24 @@ def _mark(raw: dict[str, Any], where: str, file: str) -> Mark:
         sources=_strs(raw, "sources", where),
         context_required=tuple(c.lower() for c in _strs(raw, "context_required", where)),
         not_followed_by=_strs(raw, "not_followed_by", where),
+        systems=systems,
+        announcements=_str_or_strs(raw, "announcement", where),
+        product=product,
+        places=places,
+        holder=_str(raw, "holder", where),
+        source_quote=_str(raw, "source_quote", where),
         source_file=file,
     )
+
+
+def _region_names(region: Sequence[RegionUnit]) -> set[str]:
+    """Every unit of a protected area, in full and short form ("延边朝鲜族自治州", "延边")."""
+    names: set[str] = set()
+    for unit in region:
+        for n in (unit.province, unit.city, *unit.counties, *unit.towns):
+            if n:
+                names.update((n, short_admin_name(n)))
+    return names
 
 
 def _region(raw: Any, where: str) -> RegionUnit:
@@ -343,6 +432,16 @@ def _str(raw: Mapping[str, Any], key: str, where: str, required: bool = False) -
     if required and not value:
         raise CatalogError(f"{where}.{key} is required")
     return value
+
+
+def _str_or_strs(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """A key that takes one string or a list of strings (a mark under several systems)."""
+    value = raw.get(key, [])
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CatalogError(f"{where}.{key} must be a string or a list of non-empty strings")
+    return tuple(v.strip() for v in value)
 
 
 def _strs(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:

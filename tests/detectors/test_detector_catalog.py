@@ -88,6 +88,8 @@ def test_rights_holder_file_adds_a_mark_without_code_changes(tmp_path: Path) -> 
     assert verdict("吉林 长春 农安") == "infringing"
 
 
+_GI = '[[mark]]\nname="甲乙大米"\nkind="gi"\nregion=[{province="吉林省", city="白山市"}]\n'
+
 BAD_FILES = [
     ("not toml", "[[mark]\nname=", "bad.toml: not valid TOML"),
     ("unknown field", '[[mark]]\nname="甲乙大米"\nkind="gi"\ncolour="red"\n', "colour"),
@@ -103,6 +105,14 @@ BAD_FILES = [
     ("bad credit code", '[[licensee]]\nname="某店"\ncredit_code="123"\n', "credit_code"),
     ("duplicate mark", '[[mark]]\nname="冰墩墩"\nkind="olympic"\n', "already defined"),
     ("unknown top-level key", '[marks]\nname="x"\n', "unknown top-level key"),
+    ("bad system", _GI + 'system="地理标志"\n', "mark[0] (甲乙大米).system"),
+    ("bad system list", _GI + 'system=["农产品地理标志", 3]\n', "mark[0] (甲乙大米).system"),
+    ("bad category", _GI + 'category="cereal"\n', "mark[0] (甲乙大米).category"),
+    ("product not in name", _GI + 'product="人参"\n', "mark[0] (甲乙大米).product"),
+    ("invented place", _GI + 'places=["长白山"]\n', "mark[0] (甲乙大米).places"),
+    ("one-character place", _GI + 'places=["甲"]\n', "mark[0] (甲乙大米).places"),
+    ("bad holder", _GI + "holder=[1]\n", "mark[0] (甲乙大米).holder"),
+    ("bad announcement", _GI + "announcement=7\n", "mark[0] (甲乙大米).announcement"),
 ]
 
 
@@ -130,3 +140,42 @@ def test_config_rejects_unknown_keys_and_bad_values() -> None:
         DetectorConfig.from_mapping({"weights": {"nope": 0.5}})
     with pytest.raises(ValueError, match="thresholds"):
         DetectorConfig.from_mapping({"suspicious_threshold": 0.9, "infringing_threshold": 0.8})
+
+
+REGISTER_FILE = """
+[[mark]]
+name = "甲乙大米"
+kind = "gi"
+system = ["地理标志保护产品", "农产品地理标志"]
+announcement = "2006年第220号"
+category = "rice"
+product = "大米"
+places = ["甲乙", "丙丁县", "丙丁"]
+holder = "甲乙大米协会"
+region = [{ province = "吉林省", city = "白山市", counties = ["丙丁县"] }]
+sources = ["https://example.org/announcement"]
+source_quote = "关于批准对甲乙大米实施地理标志产品保护的公告"
+"""
+
+
+def test_register_keys_load_into_the_mark(tmp_path: Path) -> None:
+    (tmp_path / "reg.toml").write_text(REGISTER_FILE, encoding="utf-8")
+    mark = load_catalog([tmp_path]).mark("甲乙大米")
+    assert mark.systems == ("地理标志保护产品", "农产品地理标志")
+    assert mark.system == "地理标志保护产品"
+    assert mark.announcements == ("2006年第220号",)
+    assert (mark.category, mark.product, mark.holder) == ("rice", "大米", "甲乙大米协会")
+    assert mark.places == mark.place_names == ("甲乙", "丙丁县", "丙丁")
+    assert mark.source_quote.startswith("关于批准")
+
+
+def test_place_names_fall_back_to_the_name_before_the_product(tmp_path: Path) -> None:
+    text = REGISTER_FILE.replace('places = ["甲乙", "丙丁县", "丙丁"]\n', "")
+    (tmp_path / "reg.toml").write_text(text, encoding="utf-8")
+    assert load_catalog([tmp_path]).mark("甲乙大米").place_names == ("甲乙",)
+
+
+def test_an_empty_places_list_turns_place_matching_off(tmp_path: Path) -> None:
+    text = REGISTER_FILE.replace('places = ["甲乙", "丙丁县", "丙丁"]', "places = []")
+    (tmp_path / "reg.toml").write_text(text, encoding="utf-8")
+    assert load_catalog([tmp_path]).mark("甲乙大米").place_names == ()
