@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from alerts.outbox import BackgroundDelivery
 from crawler.components import PipelineComponents
 from crawler.keywords import keywords_from
 from markwatch.compose import Services, services
@@ -63,8 +64,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         spider_args = _pairs(args.spider_args, "-a")
         if args.catalog_keywords and "keywords" not in spider_args:
             spider_args["keywords"] = ",".join(search_keywords(svc))
-        stats = run_crawls([CrawlJob(args.spider, spider_args)], components, overrides)[0]
-        delivery = svc.dispatcher.deliver_until_idle(timeout=120)
+        # Alerts leave while the crawl runs (a listing's alert need not wait for the crawl).
+        with BackgroundDelivery(svc.dispatcher) as background:
+            stats = run_crawls([CrawlJob(args.spider, spider_args)], components, overrides)[0]
+        delivery = background.report + svc.dispatcher.deliver_until_idle(timeout=120)
         counters = components.counters
         print(
             json.dumps(
