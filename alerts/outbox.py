@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -131,3 +132,40 @@ class OutboxDispatcher:
                 return total
             wait = (due - utcnow()).total_seconds()
             time.sleep(min(max(wait, 0.01), max_wait, max(0.0, deadline - time.monotonic())))
+
+
+class BackgroundDelivery:
+    """Delivers while a crawl runs: one pass every `interval_s` on its own thread, so an
+    alert waits at most about one interval (plus the send) before it leaves.
+
+    The crawl's final `deliver_until_idle` still runs after `stop()`, for retries.
+    """
+
+    def __init__(self, dispatcher: OutboxDispatcher, interval_s: float = 0.25) -> None:
+        if interval_s <= 0:
+            raise ValueError(f"delivery interval must be positive, got {interval_s}")
+        self.dispatcher = dispatcher
+        self.interval_s = interval_s
+        self.report = DeliveryReport()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="alert-delivery", daemon=True)
+
+    def __enter__(self) -> BackgroundDelivery:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=60)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.report += self.dispatcher.deliver_due()
+            except Exception:  # a store hiccup must not end delivery for the whole crawl
+                logger.exception("background delivery pass failed; retrying next interval")
+            self._stop.wait(self.interval_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from alerts.netguard import UrlPolicy
@@ -15,17 +16,17 @@ from console.ratelimit import LoginRateLimiter
 from console.tables import console_engine
 from console.web import ConsoleDeps
 from indexer.base import SearchIndex
-from markwatch.scheduler import CrawlHistory
+from markwatch.scheduler import CrawlHistory, history_target
 from markwatch.settings import Settings
 
 
 def crawl_runs_reader(settings: Settings) -> Callable[[int], Sequence[Any]]:
-    history_path = settings.data_dir / "schedule" / "history.sqlite3"
+    target = history_target(settings.data_dir, settings.db_url)
 
     def recent(limit: int) -> Sequence[Any]:
-        if not history_path.exists():
+        if isinstance(target, Path) and not target.exists():
             return []
-        history = CrawlHistory(history_path)
+        history = CrawlHistory(target)
         try:
             return history.recent(limit)
         finally:

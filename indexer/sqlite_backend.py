@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS doc_marks (
 );
 CREATE INDEX IF NOT EXISTS doc_marks_mark ON doc_marks (mark);
 CREATE INDEX IF NOT EXISTS docs_last_seen ON docs (last_seen);
+-- Sorted pages walk these instead of sorting every match (the keys are the ORDER BY's).
+CREATE INDEX IF NOT EXISTS docs_score_key ON docs (COALESCE(score, -1e300), id);
+CREATE INDEX IF NOT EXISTS docs_seen_key ON docs (COALESCE(last_seen, -1e300), id);
+CREATE INDEX IF NOT EXISTS docs_price_key ON docs (COALESCE(price, -1e300), id);
+CREATE INDEX IF NOT EXISTS docs_verdict ON docs (verdict, platform);
 -- rowid of docs_fts = rowid of docs, so replacing a document's tokens is a keyed delete.
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5 (
     words, pinyin, tokenize = 'unicode61'
@@ -53,6 +58,15 @@ _LIST_FILTERS = {
 }
 
 
+MARK_SEP = "\x1f"  # joins a document's marks (and kinds) in one column
+
+
+def _joined_marks(pairs: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    marks = sorted({mark for mark, _ in pairs})
+    kinds = sorted({kind for _, kind in pairs})
+    return MARK_SEP.join(marks), MARK_SEP.join(kinds)
+
+
 class SqliteIndex:
     name = "sqlite"
 
@@ -63,8 +77,30 @@ class SqliteIndex:
         self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._add_mark_columns()
         self._tokenizer = tokenizer
         self._lock = threading.RLock()
+        self._hits_key: tuple[str, bool, tuple[int, int]] | None = None
+        self._facet_cache: dict[tuple[object, ...], tuple[int, Any, Any]] = {}
+
+    def _add_mark_columns(self) -> None:
+        """`docs.marks` / `docs.kinds`: a document's marks and kinds joined by MARK_SEP, so
+        facets count mark combinations on the hit rows instead of joining doc_marks per hit.
+        Indexes made before these columns existed are filled in once, here."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}
+        if "marks" in columns:
+            return
+        with self._db:
+            self._db.execute("ALTER TABLE docs ADD COLUMN marks TEXT NOT NULL DEFAULT ''")
+            self._db.execute("ALTER TABLE docs ADD COLUMN kinds TEXT NOT NULL DEFAULT ''")
+            rows = self._db.execute("SELECT id, mark, kind FROM doc_marks").fetchall()
+            by_doc: dict[str, list[tuple[str, str]]] = {}
+            for doc_id, mark, kind in rows:
+                by_doc.setdefault(doc_id, []).append((mark, kind))
+            self._db.executemany(
+                "UPDATE docs SET marks=?, kinds=? WHERE id=?",
+                [(*_joined_marks(pairs), doc_id) for doc_id, pairs in by_doc.items()],
+            )
 
     # -- writes ------------------------------------------------------------
     def upsert(self, docs: Iterable[IndexedDoc]) -> BulkReport:
@@ -101,19 +137,22 @@ class SqliteIndex:
             src["price"],
             src["first_seen"],
             src["last_seen"],
+            *_joined_marks([(m.mark, m.kind) for m in doc.finding.marks]),
         )
         if old:
             rowid = old[0]
             self._db.execute(
                 "UPDATE docs SET source=?, platform=?, seller=?, region=?, verdict=?, status=?, "
-                "score=?, price=?, first_seen=?, last_seen=? WHERE rowid=?",
+                "score=?, price=?, first_seen=?, last_seen=?, marks=?, kinds=? WHERE rowid=?",
                 (*values, rowid),
             )
             self._db.execute("DELETE FROM docs_fts WHERE rowid=?", (rowid,))
             self._db.execute("DELETE FROM doc_marks WHERE id=?", (doc.id,))
         else:
             rowid = self._db.execute(
-                "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?)", (doc.id, *values)
+                "INSERT INTO docs (id, source, platform, seller, region, verdict, status, score, "
+                "price, first_seen, last_seen, marks, kinds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc.id, *values),
             ).lastrowid
         self._db.executemany(
             "INSERT OR IGNORE INTO doc_marks VALUES (?,?,?)",
@@ -164,13 +203,66 @@ class SqliteIndex:
         where, params, terms = self._where(query)
         from_sql = "FROM docs d"
         rank_sql = "0.0"
-        if terms:
-            from_sql += " JOIN docs_fts f ON f.rowid = d.rowid"
-            rank_sql = "bm25(docs_fts)"
+        if not terms:
+            return self._page(query, from_sql, rank_sql, where, params, terms)
+        match, with_rank = params[0], query.sort == "relevance"
+        self._text_hits(match, with_rank=with_rank)
+        page = self._page(query, "FROM temp.text_hits d", "d.rank", where[1:], params[1:], terms)
+        # Taken after this search's own temporary tables: only a later write changes it.
+        self._hits_key = (match, with_rank, self._generation())
+        return page
+
+    def _generation(self) -> tuple[int, int]:
+        """Row changes made through this connection, and commits by any other connection."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        return (self._db.total_changes, int(version))
+
+    def _text_hits(self, match: str, *, with_rank: bool) -> None:
+        """The full-text matches with every filter and facet column, in `temp.text_hits`.
+
+        The count, the page and the facets then read this one table instead of running
+        the match (and its join) three times; the next page of the same search (same match,
+        unchanged index) reuses it.
+        """
+        key = (match, with_rank, self._generation())
+        if self._hits_key == key:
+            return
+        self._db.execute("DROP TABLE IF EXISTS temp.text_hits")
+        rank = "bm25(docs_fts)" if with_rank else "0.0"
+        self._db.execute(
+            "CREATE TEMP TABLE text_hits AS SELECT d.rowid AS rid, d.id AS id, "
+            "d.platform AS platform, d.seller AS seller, d.region AS region, "
+            "d.verdict AS verdict, d.status AS status, d.score AS score, d.price AS price, "
+            f"d.last_seen AS last_seen, d.marks AS marks, d.kinds AS kinds, {rank} AS rank "
+            "FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE docs_fts MATCH ?",
+            (match,),
+        )
+        self._facet_cache.clear()
+
+    def _page(
+        self,
+        query: SearchQuery,
+        from_sql: str,
+        rank_sql: str,
+        where: list[str],
+        params: list[Any],
+        terms: list[str],
+    ) -> SearchPage:
         base_where = " AND ".join(where) or "1"
-        total = self._db.execute(
-            f"SELECT count(*) {from_sql} WHERE {base_where}", params
-        ).fetchone()[0]
+        cache_key = (from_sql, base_where, tuple(params), query.facets)
+        cached = self._facet_cache.get(cache_key) if from_sql != "FROM docs d" else None
+        if cached is None:
+            total = self._db.execute(
+                f"SELECT count(*) {from_sql} WHERE {base_where}", params
+            ).fetchone()[0]
+            facets: dict[str, list[tuple[str, int]]] = {}
+            histogram: list[tuple[str, int]] = []
+            if query.facets:
+                facets, histogram = self._facets(from_sql, base_where, params)
+            cached = (total, facets, histogram)
+            if from_sql != "FROM docs d":  # the hit table's lifetime bounds this cache
+                self._facet_cache[cache_key] = cached
+        total, facets, histogram = cached
 
         sort_sql = _SORT_COLUMNS.get(query.sort, rank_sql)
         # bm25 is lower-is-better; "descending relevance" therefore sorts it ascending.
@@ -187,9 +279,11 @@ class SqliteIndex:
             )
             page_params += [key, key, last_id]
         rows = self._db.execute(
-            f"SELECT d.id, d.source, COALESCE({sort_sql}, -1e300) {from_sql} "
+            f"SELECT p.id, s.source, p.key FROM (SELECT d.id AS id, "
+            f"COALESCE({sort_sql}, -1e300) AS key {from_sql} "
             f"WHERE {' AND '.join(page_where) or '1'} "
-            f"ORDER BY COALESCE({sort_sql}, -1e300) {direction}, d.id ASC LIMIT ?",
+            f"ORDER BY key {direction}, d.id ASC LIMIT ?) p JOIN docs s ON s.id = p.id "
+            f"ORDER BY p.key {direction}, p.id ASC",
             [*page_params, query.size],
         ).fetchall()
         hits = []
@@ -198,10 +292,6 @@ class SqliteIndex:
             highlights = self._highlight(source, terms) if query.highlight else {}
             hits.append(SearchHit(doc_id, source, highlights, (key, doc_id)))
         next_after = hits[-1].sort if hits and len(hits) == query.size else None
-        facets: dict[str, list[tuple[str, int]]] = {}
-        histogram: list[tuple[str, int]] = []
-        if query.facets:
-            facets, histogram = self._facets(from_sql, base_where, params)
         return SearchPage(total, hits, next_after, facets, histogram)
 
     def _where(self, query: SearchQuery) -> tuple[list[str], list[Any], list[str]]:
@@ -246,20 +336,27 @@ class SqliteIndex:
         self._db.execute(
             "CREATE TEMP TABLE facet_hits AS SELECT d.id AS id, d.platform AS platform, "
             "d.region AS region, d.verdict AS verdict, d.status AS status, "
-            f"substr(d.last_seen, 1, 10) AS day {from_sql} WHERE {where}",
+            f"d.marks AS marks, d.kinds AS kinds, substr(d.last_seen, 1, 10) AS day "
+            f"{from_sql} WHERE {where}",
             params,
         )
         try:
             facets: dict[str, list[tuple[str, int]]] = {}
             for name in FACET_FIELDS:
                 if name in ("mark", "kind"):
-                    sql = (
-                        f"SELECT m.{name}, count(DISTINCT h.id) FROM facet_hits h "
-                        f"JOIN doc_marks m ON m.id = h.id GROUP BY m.{name}"
-                    )
+                    # Few distinct combinations: count those, then each mark or kind once
+                    # per document that has it.
+                    column = "marks" if name == "mark" else "kinds"
+                    counts: dict[str, int] = {}
+                    for combo, n in self._db.execute(
+                        f"SELECT {column}, count(*) FROM facet_hits GROUP BY {column}"
+                    ):
+                        for value in set(str(combo).split(MARK_SEP)) - {""}:
+                            counts[value] = counts.get(value, 0) + int(n)
+                    rows = list(counts.items())
                 else:
                     sql = f"SELECT {name}, count(*) FROM facet_hits GROUP BY {name}"
-                rows = self._db.execute(sql).fetchall()
+                    rows = self._db.execute(sql).fetchall()
                 facets[name] = sorted(((str(k), int(c)) for k, c in rows if k), key=lambda r: -r[1])
             histogram = self._db.execute(
                 "SELECT day, count(*) FROM facet_hits GROUP BY day ORDER BY day"

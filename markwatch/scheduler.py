@@ -15,7 +15,11 @@ Config (TOML):
     settings = { CONCURRENT_REQUESTS = "8" }
 
 Guarantees:
-- one job never runs twice at once: each job holds an exclusive `flock` on
+- each fire runs once, however many schedulers share the history: a scheduler claims a fire
+  by moving the job's next fire with a compare-and-set in the history database.
+- one job never runs twice at once: with PostgreSQL as the store of record each job holds a
+  session advisory lock while it runs (seen by schedulers on every machine); otherwise it
+  holds an exclusive `flock` on
   DATA_DIR/schedule/locks/<job>.lock while it runs; the crawl subprocesses inherit the
   descriptor, so the lock stays held even if the scheduler itself dies mid-run and a second
   scheduler (or a restarted one) sees the job as running. A fire that finds its job still
@@ -23,18 +27,19 @@ Guarantees:
 - missed runs (the scheduler was down at fire times), per job:
   `once` (default): run once on catch-up, however many fires were missed; the rest are
   recorded as `skipped_missed`. `skip`: run nothing on catch-up; wait for the next fire.
-- history: every crawl (start, end, pages, items, errors, alerts, health) in
-  DATA_DIR/schedule/history.sqlite3; `markwatch schedule --history` shows it.
+- history: every crawl (start, end, pages, items, errors, alerts, health) in the store of
+  record when it is PostgreSQL (`MARKWATCH_DB_URL`), else DATA_DIR/schedule/history.sqlite3;
+  `markwatch schedule --history` shows it.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -44,7 +49,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import sqlalchemy as sa
 from croniter import croniter
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 logger = logging.getLogger(__name__)
 
@@ -144,18 +152,34 @@ class SystemClock:
 
 # -- history -----------------------------------------------------------------------
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS job_state (job TEXT PRIMARY KEY, next_fire TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    job TEXT NOT NULL, spider TEXT NOT NULL, args TEXT NOT NULL,
-    scheduled_for TEXT NOT NULL, started_at TEXT, ended_at TEXT,
-    status TEXT NOT NULL,  -- running | ok | failed | interrupted | skipped_overlap | skipped_missed
-    exit_code INTEGER, pages INTEGER, items INTEGER, errors INTEGER, alerts INTEGER,
-    health TEXT, operator_alert TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_job ON runs (job, id);
-"""
+_META = sa.MetaData()
+_JOB_STATE = sa.Table(
+    "schedule_job_state",
+    _META,
+    sa.Column("job", sa.Text, primary_key=True),
+    sa.Column("next_fire", sa.Text, nullable=False),
+)
+_RUNS = sa.Table(
+    "schedule_runs",
+    _META,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job", sa.Text, nullable=False),
+    sa.Column("spider", sa.Text, nullable=False),
+    sa.Column("args", sa.Text, nullable=False),
+    sa.Column("scheduled_for", sa.Text, nullable=False),
+    sa.Column("started_at", sa.Text),
+    sa.Column("ended_at", sa.Text),
+    # running | ok | failed | interrupted | skipped_overlap | skipped_missed
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("exit_code", sa.Integer),
+    sa.Column("pages", sa.Integer),
+    sa.Column("items", sa.Integer),
+    sa.Column("errors", sa.Integer),
+    sa.Column("alerts", sa.Integer),
+    sa.Column("health", sa.Text),
+    sa.Column("operator_alert", sa.Text),
+    sa.Index("schedule_runs_job", "job", "id"),
+)
 
 
 @dataclass(frozen=True)
@@ -176,25 +200,78 @@ class RunRecord:
     operator_alert: str | None
 
 
+def history_target(data_dir: Path, db_url: str | None) -> str | Path:
+    """Where the schedule history lives: the store of record when it is a database server
+    (so schedulers on several machines share it), else a SQLite file under the data dir."""
+    if db_url and not db_url.startswith("sqlite"):
+        return db_url
+    return data_dir / "schedule" / "history.sqlite3"
+
+
 class CrawlHistory:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+    """Crawl runs and each job's next fire, in SQLite or PostgreSQL (any SQLAlchemy URL).
+
+    Several schedulers may share one history: `claim_fire` moves a job's next fire with a
+    compare-and-set, so exactly one of them owns each fire.
+    """
+
+    def __init__(self, target: Path | str) -> None:
+        text = str(target)
+        if "://" in text:
+            self.engine = sa.create_engine(text, pool_pre_ping=True)
+        else:
+            Path(text).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = sa.create_engine(
+                f"sqlite:///{text}", connect_args={"timeout": 30, "check_same_thread": False}
+            )
+            sa.event.listen(self.engine, "connect", _sqlite_wal)
+        self.shared = self.engine.dialect.name != "sqlite"
+        with self.engine.begin() as connection:
+            _META.create_all(connection, checkfirst=True)
         self._lock = threading.Lock()
 
     def next_fire(self, job: str) -> datetime | None:
-        row = self._db.execute("SELECT next_fire FROM job_state WHERE job=?", (job,)).fetchone()
-        return datetime.fromisoformat(row[0]) if row else None
+        with self.engine.connect() as connection:
+            value = connection.execute(
+                sa.select(_JOB_STATE.c.next_fire).where(_JOB_STATE.c.job == job)
+            ).scalar()
+        return datetime.fromisoformat(value) if value else None
 
     def set_next_fire(self, job: str, when: datetime) -> None:
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT INTO job_state VALUES (?, ?) ON CONFLICT(job) "
-                "DO UPDATE SET next_fire=excluded.next_fire",
-                (job, when.isoformat()),
-            )
+        with self._lock, self.engine.begin() as connection:
+            updated = connection.execute(
+                _JOB_STATE.update()
+                .where(_JOB_STATE.c.job == job)
+                .values(next_fire=when.isoformat())
+            ).rowcount
+            if not updated:
+                self._insert_state(connection, job, when)
+
+    def init_next_fire(self, job: str, when: datetime) -> bool:
+        """Record a new job's first fire unless another scheduler already did."""
+        with self._lock, self.engine.begin() as connection:
+            return self._insert_state(connection, job, when)
+
+    def claim_fire(self, job: str, expected: datetime, new: datetime) -> bool:
+        """Advance `job` from `expected` to `new`; False if another scheduler moved it first."""
+        with self._lock, self.engine.begin() as connection:
+            moved = connection.execute(
+                _JOB_STATE.update()
+                .where(_JOB_STATE.c.job == job, _JOB_STATE.c.next_fire == expected.isoformat())
+                .values(next_fire=new.isoformat())
+            ).rowcount
+        return bool(moved)
+
+    def _insert_state(self, connection: sa.Connection, job: str, when: datetime) -> bool:
+        statement = (
+            pg_insert(_JOB_STATE)
+            if self.engine.dialect.name == "postgresql"
+            else sqlite_insert(_JOB_STATE)
+        )
+        result = connection.execute(
+            statement.values(job=job, next_fire=when.isoformat()).on_conflict_do_nothing()
+        )
+        return bool(result.rowcount)
 
     def add(
         self,
@@ -204,79 +281,137 @@ class CrawlHistory:
         status: str,
         started_at: datetime | None = None,
     ) -> int:
-        with self._lock, self._db:
-            cur = self._db.execute(
-                "INSERT INTO runs (job, spider, args, scheduled_for, started_at, status) "
-                "VALUES (?,?,?,?,?,?)",
-                (
-                    job.name,
-                    job.spider,
-                    json.dumps(dict(args), ensure_ascii=False),
-                    scheduled_for.isoformat(),
-                    started_at.isoformat() if started_at else None,
-                    status,
-                ),
+        with self._lock, self.engine.begin() as connection:
+            result = connection.execute(
+                _RUNS.insert()
+                .values(
+                    job=job.name,
+                    spider=job.spider,
+                    args=json.dumps(dict(args), ensure_ascii=False),
+                    scheduled_for=scheduled_for.isoformat(),
+                    started_at=started_at.isoformat() if started_at else None,
+                    status=status,
+                )
+                .returning(_RUNS.c.id)
             )
-            return int(cur.lastrowid or 0)
+            return int(result.scalar_one())
 
     def finish(self, run_id: int, ended_at: datetime, outcome: CrawlOutcome) -> None:
-        with self._lock, self._db:
-            self._db.execute(
-                "UPDATE runs SET ended_at=?, status=?, exit_code=?, pages=?, items=?, errors=?, "
-                "alerts=?, health=?, operator_alert=? WHERE id=?",
-                (
-                    ended_at.isoformat(),
-                    "ok" if outcome.exit_code == 0 else "failed",
-                    outcome.exit_code,
-                    outcome.pages,
-                    outcome.items,
-                    outcome.errors,
-                    outcome.alerts,
-                    json.dumps(outcome.health, ensure_ascii=False) if outcome.health else None,
-                    outcome.operator_alert,
-                    run_id,
-                ),
+        with self._lock, self.engine.begin() as connection:
+            connection.execute(
+                _RUNS.update()
+                .where(_RUNS.c.id == run_id)
+                .values(
+                    ended_at=ended_at.isoformat(),
+                    status="ok" if outcome.exit_code == 0 else "failed",
+                    exit_code=outcome.exit_code,
+                    pages=outcome.pages,
+                    items=outcome.items,
+                    errors=outcome.errors,
+                    alerts=outcome.alerts,
+                    health=json.dumps(outcome.health, ensure_ascii=False)
+                    if outcome.health
+                    else None,
+                    operator_alert=outcome.operator_alert,
+                )
             )
 
     def orphaned_runs(self, job: str) -> list[int]:
-        rows = self._db.execute(
-            "SELECT id FROM runs WHERE job=? AND status='running' ORDER BY id", (job,)
-        ).fetchall()
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(_RUNS.c.id)
+                .where(_RUNS.c.job == job, _RUNS.c.status == "running")
+                .order_by(_RUNS.c.id)
+            ).all()
         return [int(r[0]) for r in rows]
 
     def close_orphan(self, run_id: int, ended_at: datetime, outcome: CrawlOutcome) -> None:
         """A run whose scheduler died: `interrupted`, with whatever its crawl reported."""
         self.finish(run_id, ended_at, outcome)
-        with self._lock, self._db:
-            self._db.execute(
-                "UPDATE runs SET status='interrupted', exit_code=NULL WHERE id=?", (run_id,)
+        with self._lock, self.engine.begin() as connection:
+            connection.execute(
+                _RUNS.update()
+                .where(_RUNS.c.id == run_id)
+                .values(status="interrupted", exit_code=None)
             )
 
     def previous_items(self, job: str, args: Mapping[str, str], limit: int = 5) -> list[int]:
-        rows = self._db.execute(
-            "SELECT items FROM runs WHERE job=? AND args=? AND status='ok' AND items IS NOT NULL "
-            "ORDER BY id DESC LIMIT ?",
-            (job, json.dumps(dict(args), ensure_ascii=False), limit),
-        ).fetchall()
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(_RUNS.c["items"])
+                .where(
+                    _RUNS.c.job == job,
+                    _RUNS.c.args == json.dumps(dict(args), ensure_ascii=False),
+                    _RUNS.c.status == "ok",
+                    _RUNS.c["items"].is_not(None),
+                )
+                .order_by(_RUNS.c.id.desc())
+                .limit(limit)
+            ).all()
         return [int(r[0]) for r in rows]
 
     def recent(self, limit: int = 50, job: str | None = None) -> list[RunRecord]:
-        sql = (
-            "SELECT id, job, spider, args, scheduled_for, started_at, ended_at, status, "
-            "exit_code, pages, items, errors, alerts, operator_alert FROM runs"
+        c = _RUNS.c
+        query = sa.select(
+            c.id,
+            c.job,
+            c.spider,
+            c.args,
+            c.scheduled_for,
+            c.started_at,
+            c.ended_at,
+            c.status,
+            c.exit_code,
+            c.pages,
+            c["items"],
+            c.errors,
+            c.alerts,
+            c.operator_alert,
         )
-        params: tuple[Any, ...] = ()
         if job:
-            sql += " WHERE job=?"
-            params = (job,)
-        rows = self._db.execute(sql + " ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
-        return [RunRecord(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
+            query = query.where(c.job == job)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(c.id.desc()).limit(limit)).all()
+        return [
+            RunRecord(
+                id=r.id,
+                job=r.job,
+                spider=r.spider,
+                args=json.loads(r.args),
+                scheduled_for=r.scheduled_for,
+                started_at=r.started_at,
+                ended_at=r.ended_at,
+                status=r.status,
+                exit_code=r.exit_code,
+                pages=r.pages,
+                items=r[10],  # `Row.items` is not the column
+                errors=r.errors,
+                alerts=r.alerts,
+                operator_alert=r.operator_alert,
+            )
+            for r in rows
+        ]
 
     def close(self) -> None:
-        self._db.close()
+        self.engine.dispose()
+
+
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
 
 
 # -- locks and runners -------------------------------------------------------------
+
+
+class Lock(Protocol):
+    """An exclusive job lock; `fd` is a descriptor crawl children inherit, if any."""
+
+    fd: int | None
+
+    def acquire(self) -> bool: ...
+    def release(self) -> None: ...
 
 
 class JobLock:
@@ -301,6 +436,51 @@ class JobLock:
         if self.fd is not None:
             os.close(self.fd)  # children still holding the descriptor keep the lock
             self.fd = None
+
+
+class AdvisoryLock:
+    """A PostgreSQL session advisory lock held on its own connection while the job runs.
+
+    Schedulers on different machines see each other's locks. The lock dies with the
+    scheduler's connection (a crawl child does not inherit it), unlike the local flock.
+    """
+
+    def __init__(self, engine: sa.Engine, name: str) -> None:
+        self.engine = engine
+        digest = hashlib.sha256(f"markwatch-job:{name}".encode()).digest()
+        self.key = int.from_bytes(digest[:8], "big", signed=True)
+        self.fd: int | None = None
+        self._connection: sa.Connection | None = None
+
+    def acquire(self) -> bool:
+        connection = self.engine.connect()
+        got = connection.execute(
+            sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
+        ).scalar()
+        connection.commit()
+        if not got:
+            connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    def release(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.execute(
+                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key}
+                )
+                self._connection.commit()
+            finally:
+                self._connection.close()
+                self._connection = None
+
+
+def lock_factory(history: CrawlHistory, lock_dir: Path) -> Callable[[str], Lock]:
+    """Advisory locks when the history is shared in PostgreSQL, else local file locks."""
+    if history.engine.dialect.name == "postgresql":
+        return lambda name: AdvisoryLock(history.engine, name)
+    return lambda name: JobLock(lock_dir / f"{name}.lock")
 
 
 @dataclass(frozen=True)
@@ -434,7 +614,7 @@ def _last_json_line(path: Path) -> dict[str, Any]:
 @dataclass
 class _ActiveJob:
     job: JobSpec
-    lock: JobLock
+    lock: Lock
     scheduled_for: datetime
     pending: list[dict[str, str]]
     current: RunningCrawl | None = None
@@ -450,6 +630,7 @@ class Scheduler:
         lock_dir: Path,
         clock: Clock | None = None,
         on_operator_alert: Callable[[str, str], None] | None = None,
+        locks: Callable[[str], Lock] | None = None,
     ) -> None:
         self.config = config
         self.history = history
@@ -458,6 +639,7 @@ class Scheduler:
         self.clock = clock or SystemClock()
         self.on_operator_alert = on_operator_alert
         self.active: dict[str, _ActiveJob] = {}
+        self.locks = locks or lock_factory(history, lock_dir)
 
     def tick(self) -> list[str]:
         """Advance running jobs, then start every job that is due. Returns started job names."""
@@ -498,7 +680,7 @@ class Scheduler:
             orphans = self.history.orphaned_runs(job.name)
             if not orphans:
                 continue
-            lock = JobLock(self.lock_dir / f"{job.name}.lock")
+            lock = self.locks(job.name)
             if not lock.acquire():
                 continue  # the orphaned crawl still runs
             try:
@@ -519,12 +701,13 @@ class Scheduler:
         next_fire = self.history.next_fire(job.name)
         if next_fire is None:
             # A new job starts counting from now: no catch-up for times before it existed.
-            self.history.set_next_fire(job.name, job.next_fire(now))
+            self.history.init_next_fire(job.name, job.next_fire(now))
             return None
         if now < next_fire + job.jitter(next_fire):
             return None
         fires = [next_fire, *job.fires_between(next_fire, now)]
-        self.history.set_next_fire(job.name, job.next_fire(now))
+        if not self.history.claim_fire(job.name, next_fire, job.next_fire(now)):
+            return None  # another scheduler sharing this history owns this fire
         missed, latest = fires[:-1], fires[-1]
         late = now - latest > timedelta(seconds=job.jitter_s + 2 * self.config.poll_s + 60)
         for fire in missed:
@@ -539,7 +722,7 @@ class Scheduler:
         return latest
 
     def _start(self, job: JobSpec, fire: datetime, now: datetime) -> bool:
-        lock = JobLock(self.lock_dir / f"{job.name}.lock")
+        lock = self.locks(job.name)
         if job.name in self.active or not lock.acquire():
             logger.warning("job %s is still running: this fire (%s) is skipped", job.name, fire)
             self.history.add(job, {}, fire, "skipped_overlap", started_at=now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -33,7 +34,11 @@ class WebhookSink:
                     return
                 with sink._lock:
                     sink.received.append(
-                        {"key": self.headers.get("Idempotency-Key"), "payload": payload}
+                        {
+                            "key": self.headers.get("Idempotency-Key"),
+                            "payload": payload,
+                            "at": time.monotonic(),  # for latency figures
+                        }
                     )
                 self.send_response(204)
                 self.end_headers()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -99,3 +101,60 @@ def realworld_root() -> Path:
         if os.environ.get("CI") == "true":
             pytest.fail(str(exc))
         pytest.skip(str(exc))
+
+
+# -- PostgreSQL: MARKWATCH_TEST_PG_URL (scripts/test.sh exports it from
+# `scripts/postgres.sh up`); without it the throwaway cluster is started here and stopped at
+# the end. When that fails PostgreSQL cases skip, or fail under CI=true.
+
+POSTGRES_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "postgres.sh"
+
+
+def _pg_unavailable(why: str) -> None:
+    message = f"PostgreSQL unavailable ({why}); start it with: bash scripts/postgres.sh up"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _script(command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(POSTGRES_SCRIPT), command], capture_output=True,
+                          text=True, timeout=180, check=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    url = os.environ.get("MARKWATCH_TEST_PG_URL")
+    started_here = False
+    if not url:
+        started_here = _script("status").returncode != 0
+        up = _script("up")
+        lines = [ln for ln in up.stdout.splitlines() if ln.startswith("MARKWATCH_TEST_PG_URL=")]
+        if up.returncode != 0 or not lines:
+            _pg_unavailable(up.stderr.strip().splitlines()[-1] if up.stderr.strip() else "no URL")
+        url = lines[0].split("=", 1)[1]
+    try:
+        yield url
+    finally:
+        if started_here:
+            _script("down")
+
+
+@pytest.fixture
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"mwtest_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        _pg_unavailable(str(exc).splitlines()[0])
+    try:
+        yield sa.engine.make_url(pg_server_url).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

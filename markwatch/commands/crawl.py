@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from alerts.outbox import BackgroundDelivery
 from crawler.components import PipelineComponents
 from crawler.health import FATAL_STAT
 from crawler.keywords import keywords_from
@@ -65,8 +66,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         spider_args = _pairs(args.spider_args, "-a")
         if args.catalog_keywords and "keywords" not in spider_args:
             spider_args["keywords"] = ",".join(search_keywords(svc))
-        stats = run_crawls([CrawlJob(args.spider, spider_args)], components, overrides)[0]
-        delivery = svc.dispatcher.deliver_until_idle(timeout=120)
+        # Alerts leave while the crawl runs (a listing's alert need not wait for the crawl).
+        with BackgroundDelivery(svc.dispatcher) as background:
+            stats = run_crawls([CrawlJob(args.spider, spider_args)], components, overrides)[0]
+        delivery = background.report + svc.dispatcher.deliver_until_idle(timeout=120)
         counters = components.counters
         print(
             json.dumps(

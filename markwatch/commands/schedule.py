@@ -22,6 +22,7 @@ from markwatch.scheduler import (
     ScheduleError,
     Scheduler,
     SubprocessRunner,
+    history_target,
 )
 from markwatch.settings import Settings
 
@@ -82,7 +83,7 @@ def console_jobs(settings: Settings, configured: Sequence[JobSpec]) -> list[JobS
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     base = settings.data_dir / "schedule"
-    history = CrawlHistory(base / "history.sqlite3")
+    history = CrawlHistory(history_target(settings.data_dir, settings.db_url))
     try:
         if args.history is not None:
             for line in format_history(history.recent(args.history, args.job)):

@@ -18,10 +18,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8800)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--scale", type=int, default=1, help="multiply the listing count")
+    parser.add_argument(
+        "--server",
+        choices=("asgi", "threaded"),
+        default="asgi",
+        help="asgi: uvicorn over pre-rendered pages (default); threaded: the stdlib server",
+    )
+    parser.add_argument(
+        "--no-prerender",
+        action="store_true",
+        help="render pages on first request (large --scale: keeps memory down)",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    server = TestbedServer(Testbed.build(args.seed, args.scale), args.host, args.port)
+    server = TestbedServer(
+        Testbed.build(args.seed, args.scale), args.host, args.port, kind=args.server
+    )
+    if not args.no_prerender:
+        rendered = server.prerender()
+        print(f"testbed: {rendered} pages and photos pre-rendered", file=sys.stderr)
     print(f"testbed serving {len(server.bed.listings)} listings on {server.url}", file=sys.stderr)
     try:
         server.serve_forever()

@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def testbed_url():  # type: ignore[no-untyped-def]
-    with TestbedServer() as bed:
+    # The fast front end (what `markwatch testbed` serves): every site through it.
+    with TestbedServer(kind="asgi") as bed:
         yield bed.url
 
 
