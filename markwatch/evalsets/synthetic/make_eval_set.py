@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[2] / ".." / "shared" / "realworld" / "ecommerce"
 SEED = 20220204
 
 # name, category, in-region locations, outside locations, unit price per 500 g (genuine)
@@ -615,16 +614,19 @@ class Builder:
                 )
 
     def unrelated(self) -> None:
+        from testbed.realworld import realworld_path
+
+        shared = realworld_path("ecommerce")
         titles: list[tuple[str, float]] = []
         for name in (
             "pdd_api_category_goods_list_2018_0.json",
             "pdd_api_category_goods_list_2018_1.json",
         ):
-            data = json.loads((SHARED / name).read_text(encoding="utf-8"))
+            data = json.loads((shared / name).read_text(encoding="utf-8"))
             # Pinduoduo prices are in fen; listings carry CNY.
             titles += [(g["goods_name"], g["normal_price"] / 100) for g in data["goods_list"]]
         shop = json.loads(
-            (SHARED / "tmall_shop_58501945_handuyishe_itemlist_2015.json").read_text(
+            (shared / "tmall_shop_58501945_handuyishe_itemlist_2015.json").read_text(
                 encoding="utf-8"
             )
         )
