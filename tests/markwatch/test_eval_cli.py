@@ -59,9 +59,9 @@ def test_real_rows_are_labelled_and_sourced() -> None:
         else:
             assert row.get("title") or row.get("description")
     offers = [Label.from_row(r) for r in rows if r["label"]["offer"]]
-    assert len(rows) >= 270
-    assert sum(lbl.review for lbl in offers) >= 80
-    assert sum(not lbl.review for lbl in offers) >= 150
+    assert len(rows) >= 350
+    assert sum(lbl.review for lbl in offers) >= 100
+    assert sum(not lbl.review for lbl in offers) >= 200
     assert len(rows) - len(offers) >= 35
     for category in ("rice", "ginseng", "other_gi", "olympic"):
         assert any(lbl.review and lbl.category == category for lbl in offers), category
