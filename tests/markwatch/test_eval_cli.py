@@ -161,6 +161,9 @@ def test_eval_real_lists_every_miss(tmp_path: Path, realworld_root: Path) -> Non
             assert {"id", "title", "expected", "got", "problem"} <= set(miss)
     text = _run_eval("--set", "real", "--misses", cwd=tmp_path, env=env)
     assert "== real:" in text.stdout and "right mark" in text.stdout
+    prose = _run_eval("--set", "real", "--kind", "prose", "--json", cwd=tmp_path, env=env)
+    only_prose = json.loads(prose.stdout)["sets"]["real"]
+    assert only_prose["rows"] == only_prose["prose_rows"] > 0
 
 
 def test_eval_bad_input_is_a_clear_error(tmp_path: Path) -> None:
