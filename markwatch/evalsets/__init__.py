@@ -91,7 +91,9 @@ def _resolve(row: dict[str, Any], where: str, cache: dict[str, list[Any]]) -> di
         path = realworld_path(*file.split("/"))
         cache[file] = entries_of(json.loads(path.read_text(encoding="utf-8")))
     resolved = {k: v for k, v in row.items() if k != "ref"}
-    resolved.update(mapper(cache[file][int(ref["index"])]))
+    # The referenced entry fills what the row leaves out (a synthetic row keeps its platform).
+    for key, value in mapper(cache[file][int(ref["index"])]).items():
+        resolved.setdefault(key, value)
     return resolved
 
 
