@@ -75,6 +75,10 @@ def _text_report(part: str, report: LabelledReport, out: dict[str, Any], misses:
         f"{report.prose_flagged}/{report.prose_rows} ({report.prose_misread_rate:.3f})"
     )
     for category, s in sorted(report.per_category.items()):
+        if category == "prose":
+            # Prose is never for review: the only number is how much of it was flagged.
+            print(f"  {category:9} flagged {s.fp}/{s.fp + s.tn}")
+            continue
         print(
             f"  {category:9} P {s.precision:.3f}  R {s.recall:.3f}  "
             f"(tp {s.tp} fp {s.fp} fn {s.fn} tn {s.tn})"
