@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[2] / ".." / "shared" / "realworld" / "ecommerce"
 SEED = 20220204
 
 # name, category, in-region locations, outside locations, unit price per 500 g (genuine)
@@ -615,16 +614,19 @@ class Builder:
                 )
 
     def unrelated(self) -> None:
+        from testbed.realworld import realworld_path
+
+        shared = realworld_path("ecommerce")
         titles: list[tuple[str, float]] = []
         for name in (
             "pdd_api_category_goods_list_2018_0.json",
             "pdd_api_category_goods_list_2018_1.json",
         ):
-            data = json.loads((SHARED / name).read_text(encoding="utf-8"))
+            data = json.loads((shared / name).read_text(encoding="utf-8"))
             # Pinduoduo prices are in fen; listings carry CNY.
             titles += [(g["goods_name"], g["normal_price"] / 100) for g in data["goods_list"]]
         shop = json.loads(
-            (SHARED / "tmall_shop_58501945_handuyishe_itemlist_2015.json").read_text(
+            (shared / "tmall_shop_58501945_handuyishe_itemlist_2015.json").read_text(
                 encoding="utf-8"
             )
         )
@@ -648,6 +650,38 @@ def _insert(name: str, filler: str, rng: random.Random) -> str:
     return "".join(chars[:at]) + filler + "".join(chars[at:])
 
 
+PDD_FILES = ("pdd_api_category_goods_list_2018_0.json", "pdd_api_category_goods_list_2018_1.json")
+TMALL_SHOP = "tmall_shop_58501945_handuyishe_itemlist_2015.json"
+
+
+def _shared_index() -> dict[tuple[str, float], dict[str, Any]]:
+    """(title, price) -> reference into the shared file it came from (the text is not ours)."""
+    from testbed.realworld import realworld_path
+
+    shared = realworld_path("ecommerce")
+    index: dict[tuple[str, float], dict[str, Any]] = {}
+    for name in PDD_FILES:
+        goods = json.loads((shared / name).read_text(encoding="utf-8"))["goods_list"]
+        for i, g in enumerate(goods):
+            ref = {"file": f"ecommerce/{name}", "index": i, "format": "pdd_goods"}
+            index.setdefault((g["goods_name"], g["normal_price"] / 100), ref)
+    items = json.loads((shared / TMALL_SHOP).read_text(encoding="utf-8"))["items"]
+    for i, item in enumerate(items):
+        ref = {"file": f"ecommerce/{TMALL_SHOP}", "index": i, "format": "tmall_shop_items"}
+        index.setdefault((item["title"], float(item.get("price") or 99)), ref)
+    return index
+
+
+def _as_reference(
+    row: dict[str, Any], index: dict[tuple[str, float], dict[str, Any]]
+) -> dict[str, Any]:
+    # Third-party titles stay in the shared folder: the row points at them, the loader
+    # (markwatch.evalsets) fills title and price back in.
+    out = {k: v for k, v in row.items() if k not in ("title", "price")}
+    out["ref"] = index[(row["title"], row["price"])]
+    return out
+
+
 def main() -> None:
     b = Builder(SEED)
     b.gi()
@@ -655,7 +689,10 @@ def main() -> None:
     b.distractors()
     b.unrelated()
     groups: dict[str, list[dict[str, Any]]] = {"gi": [], "olympic": [], "clear_goods": []}
+    shared_titles = _shared_index()
     for row in b.rows:
+        if row["case"] == "unrelated":
+            row = _as_reference(row, shared_titles)
         if row["case"] in ("distractor", "unrelated"):
             groups["clear_goods"].append(row)
         elif row["expected"]["mark"] in GI:
