@@ -121,9 +121,7 @@ def test_status_sync_on_sqlite(store: AlertStore, tmp_path: Path) -> None:
     index.close()
 
 
-def test_status_sync_on_elasticsearch(
-    store: AlertStore, es_url: str, es_index_prefix: str
-) -> None:
+def test_status_sync_on_elasticsearch(store: AlertStore, es_url: str, es_index_prefix: str) -> None:
     config = EsIndexConfig(urls=(es_url,), prefix=es_index_prefix)
     index = ElasticsearchIndex(config, Tokenizer(["长白山人参"]))
     _check_status_sync(store, index)
@@ -195,6 +193,7 @@ def test_dismissal_survives_a_recrawl(
         assert facets.get("dismissed") == 1
         new = _search(client, headers, status="new")
         assert listing_id not in {h["listing_id"] for h in new["hits"]}
-        assert client.get(f"/api/v1/alerts/{target['id']}", headers=headers).json()[
-            "alert"
-        ]["status"] == "dismissed"
+        assert (
+            client.get(f"/api/v1/alerts/{target['id']}", headers=headers).json()["alert"]["status"]
+            == "dismissed"
+        )
