@@ -19,6 +19,7 @@ import mimetypes
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -29,7 +30,7 @@ from crawler.evidence.config import DIR_SETTING, EvidenceConfig
 from crawler.evidence.log import LogEntry
 from crawler.evidence.screenshots import ScreenshotTarget, take_screenshots
 from crawler.evidence.store import EvidenceStore
-from crawler.evidence.warc import CapturedExchange, build_warc
+from crawler.evidence.warc import CapturedExchange, CaptureNote, build_warc
 
 logger = logging.getLogger(__name__)
 _MAX_BUFFERED_BODY = 4 * 1024 * 1024
@@ -59,13 +60,29 @@ class RawResponseBuffer:
         return len(self._items)
 
 
-def exchange_of(response: Response, request: Request) -> CapturedExchange:
+_LOGIN_MARKERS = (b"login", b"passport", b"signin")
+
+
+def is_login_wall(response: Response) -> bool:
+    """A redirect to a login URL, or a page whose form asks for a password."""
+    location = (response.headers.get(b"Location") or b"").lower()
+    if 300 <= response.status < 400 and any(m in location for m in _LOGIN_MARKERS):
+        return True
+    if any(m.decode() in response.url.lower() for m in _LOGIN_MARKERS):
+        return True
+    head = response.body[:50_000].lower()
+    return b'type="password"' in head or b'id="j_loginform"' in head
+
+
+def exchange_of(response: Response, request: Request, capture: str = "") -> CapturedExchange:
+    # Why a copy was made outside the crawl's own download is told in a header of ours.
+    extra = [("X-MarkWatch-Capture", capture)] if capture else []
     return CapturedExchange(
         url=response.url,
         method=request.method,
         request_headers=_pairs(request.headers),
         status=response.status,
-        response_headers=_pairs(response.headers),
+        response_headers=_pairs(response.headers) + extra,
         body=response.body,
         protocol=str(response.protocol or "HTTP/1.1").upper(),
     )
@@ -118,13 +135,21 @@ class EvidencePipeline:
         listing_id = str(item["id"])
         url = str(item.get("url", ""))
         exchanges: list[CapturedExchange] = []
-        page = self.buffer.take(url)
+        notes: list[CaptureNote] = []
         stats = self.crawler.stats
+        page = self.buffer.take(url)
         if page is None:
-            logger.warning("evidence: raw response of %s no longer buffered", url)
-            if stats:
-                stats.inc_value("evidence/raw_missing")
-        else:
+            # Not seen during the crawl (an API-sourced expo exhibit) or gone from the buffer:
+            # fetch the listing's own page now, so evidence never depends on the buffer.
+            page, note = await self._capture_page(url)
+            if note is not None:
+                notes.append(note)
+                logger.info("evidence: %s: %s (%s)", listing_id, note.text, note.reason)
+                if stats:
+                    stats.inc_value("evidence/page_not_capturable")
+            elif stats:
+                stats.inc_value("evidence/page_fetched")
+        if page is not None:
             exchanges.append(page)
         refs: list[dict[str, str]] = []
         try:
@@ -141,8 +166,8 @@ class EvidencePipeline:
                     suffix = _suffix(fetched)
                     entry = self.store.add(listing_id, "image", fetched.body, suffix)
                     refs.append(entry_ref(entry))
-            if exchanges:
-                warc = self.store.add(listing_id, "warc", build_warc(exchanges), ".warc")
+            if exchanges or notes:
+                warc = self.store.add(listing_id, "warc", build_warc(exchanges, notes), ".warc")
                 refs.insert(0, entry_ref(warc))
         except OSError as exc:
             # Disk full, read-only or gone: the listing still goes on to the alert stage
@@ -181,6 +206,41 @@ class EvidencePipeline:
             ],
             body=body,
         )
+
+    async def _capture_page(self, url: str) -> tuple[CapturedExchange | None, CaptureNote | None]:
+        """The listing page fetched for evidence, or a note saying why it cannot be had.
+
+        Redirects are not followed: a redirect to a login form is itself the record of the
+        wall (the session of MARKWATCH_COOKIES_FILE, when imported, is sent by the cookies
+        middleware and gets the real page)."""
+        if not url.startswith(("http://", "https://")):
+            return None, CaptureNote(url, "page not capturable: no URL", "listing has no web URL")
+        engine = self.crawler.engine
+        if engine is None:
+            return None, CaptureNote(url, "page not capturable: crawl stopped", "engine closed")
+        request = Request(
+            url,
+            dont_filter=True,
+            meta={"markwatch_evidence": True, "dont_redirect": True, "handle_httpstatus_all": True},
+        )
+        try:
+            response = await engine.download_async(request)
+        except (IgnoreRequest, Exception) as exc:
+            # The download failed (refused, timeout, robots, guard): say so in the evidence.
+            return None, CaptureNote(url, "page not capturable: download failed", str(exc))
+        exchange = exchange_of(response, request, capture="fetched for evidence")
+        if is_login_wall(response):
+            host = urlsplit(url).hostname or ""
+            reason = (
+                f"{host} answers with its login form (HTTP {response.status}); "
+                "no logged-in session imported (MARKWATCH_COOKIES_FILE)"
+            )
+            return exchange, CaptureNote(url, "page not capturable: login", reason)
+        if response.status != 200:
+            return exchange, CaptureNote(
+                url, f"page not capturable: HTTP {response.status}", "the site refused the page"
+            )
+        return exchange, None
 
     async def _fetch(self, url: str) -> CapturedExchange | None:
         if not url.startswith(("http://", "https://")):
