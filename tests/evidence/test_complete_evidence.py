@@ -8,7 +8,6 @@ the capture cannot lean on it.
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -38,8 +37,9 @@ def _crawl(data: Path, spider: str, base_url: str) -> str:
     env = {**os.environ, "PYTHONPATH": str(REPO), "MARKWATCH_DATA_DIR": str(data)}
     env.pop("MARKWATCH_CONFIG", None)
     env.pop("MARKWATCH_COOKIES_FILE", None)
-    command = [sys.executable, "-m", "markwatch.cli", "crawl", spider, "-a", f"base_url={base_url}",
-               "-s", "MARKWATCH_EVIDENCE_SCREENSHOTS=False", "-s", "MARKWATCH_EVIDENCE_BUFFER=1"]  # fmt: skip
+    command = [sys.executable, "-m", "markwatch.cli", "crawl", spider, "-a",
+               f"base_url={base_url}", "-s", "MARKWATCH_EVIDENCE_SCREENSHOTS=False",
+               "-s", "MARKWATCH_EVIDENCE_BUFFER=1"]  # fmt: skip
     result = subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
     )
