@@ -25,11 +25,14 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
 from crawler.evidence.config import DIR_SETTING, EvidenceConfig
 from crawler.evidence.log import LogEntry
 from crawler.evidence.screenshots import ScreenshotTarget, take_screenshots
 from crawler.evidence.store import EvidenceStore
+from crawler.evidence.timestamps import TimestampError, Timestamps
 from crawler.evidence.warc import CapturedExchange, CaptureNote, build_warc
 
 logger = logging.getLogger(__name__)
@@ -260,6 +263,25 @@ class EvidencePipeline:
         return exchange_of(response, request)
 
     async def close_spider(self) -> None:
+        await self._screenshots()
+        if self.config.tsa_url:
+            await self._stamp()
+
+    async def _stamp(self) -> None:
+        """One RFC 3161 token over the log head: dates everything this crawl logged."""
+        stamps = Timestamps(self.store.root)
+        try:
+            stamp = await maybe_deferred_to_future(
+                deferToThread(stamps.stamp_head, self.config.tsa())
+            )
+        except (TimestampError, OSError) as exc:
+            # The evidence stays (hash-chained); the next crawl or `evidence stamp` dates it.
+            logger.error("evidence: log head not timestamped: %s", exc)
+            return
+        if stamp and self.crawler.stats:
+            self.crawler.stats.set_value("evidence/timestamped_seq", stamp.seq)
+
+    async def _screenshots(self) -> None:
         if not self.screenshot_targets:
             return
         result = await take_screenshots(

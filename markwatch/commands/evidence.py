@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from pathlib import Path
 
+from crawler.evidence.config import EvidenceConfig
 from crawler.evidence.store import EvidenceStore
+from crawler.evidence.timestamps import TimestampError, Timestamps
 from markwatch.settings import Settings
 
 NAME = "evidence"
-HELP = "verify the evidence store (non-zero exit on tampering), show or export a listing's"
+HELP = "verify (files, chain, RFC 3161 tokens) or stamp the evidence store; show or export"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dir", type=Path, default=None, help="evidence directory (default: DATA_DIR/evidence)"
     )
     sub = parser.add_subparsers(dest="evidence_command", required=True)
-    sub.add_parser("verify", help="re-hash every file and the log chain")
+    sub.add_parser(
+        "verify",
+        help="re-hash every file and the log chain, check the RFC 3161 tokens against the TSA "
+        "certificate and report when each entry was attested",
+    )
+    sub.add_parser("stamp", help="get an RFC 3161 token over the log head from the configured TSA")
     show = sub.add_parser("show", help="the evidence log entries of one listing, as JSON lines")
     show.add_argument("listing_id")
     export = sub.add_parser("export", help="copy one listing's evidence into a case folder")
@@ -28,11 +37,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     store = EvidenceStore(args.dir or settings.evidence_dir)
+    try:
+        tsa = EvidenceConfig.from_mapping(settings.section("evidence")).with_env(os.environ).tsa()
+    except (TypeError, ValueError) as exc:
+        print(f"markwatch evidence: bad [evidence] settings: {exc}", file=sys.stderr)
+        return 2
+    stamps = Timestamps(store.root)
     if args.evidence_command == "verify":
         report = store.verify()
         for line in report.lines():
             print(line)
-        return 0 if report.ok else 1
+        dated = stamps.verify(tsa)
+        for line in dated.lines():
+            print(line)
+        return 0 if report.ok and dated.ok else 1
+    if args.evidence_command == "stamp":
+        if not tsa.url:
+            print("markwatch evidence: no TSA configured (MARKWATCH_TSA_URL)", file=sys.stderr)
+            return 2
+        try:
+            stamp = stamps.stamp_head(tsa)
+        except TimestampError as exc:
+            print(f"markwatch evidence: {exc}", file=sys.stderr)
+            return 1
+        print(stamp.to_json() if stamp else json.dumps({"stamped": None, "why": "up to date"}))
+        return 0
     if args.evidence_command == "show":
         entries = store.entries_for(args.listing_id)
         for entry in entries:

@@ -18,7 +18,10 @@ from warcio.archiveiterator import ArchiveIterator
 
 from alerts.store import AlertStore
 from crawler.evidence.store import EvidenceStore
+from crawler.evidence.timestamps import Timestamps, TsaConfig
 from testbed.server import TestbedServer
+
+from .local_tsa import LocalTsa
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,8 +36,9 @@ def _records(path: Path) -> list[tuple[str, str, bytes]]:
     return out
 
 
-def _crawl(data: Path, spider: str, base_url: str) -> str:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "MARKWATCH_DATA_DIR": str(data)}
+def _crawl(data: Path, spider: str, base_url: str, tsa: LocalTsa) -> str:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MARKWATCH_DATA_DIR": str(data),
+           "MARKWATCH_TSA_URL": tsa.url}  # fmt: skip
     env.pop("MARKWATCH_CONFIG", None)
     env.pop("MARKWATCH_COOKIES_FILE", None)
     command = [sys.executable, "-m", "markwatch.cli", "crawl", spider, "-a",
@@ -50,8 +54,13 @@ def _crawl(data: Path, spider: str, base_url: str) -> str:
 @pytest.mark.parametrize("spider", ["expo", "tmall"])
 def test_every_flagged_listing_has_its_page_or_a_stated_gap(spider: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with TestbedServer() as bed:
-        stderr = _crawl(data, spider, bed.url)
+    with TestbedServer() as bed, LocalTsa() as tsa:
+        stderr = _crawl(data, spider, bed.url, tsa)
+        # The crawl ended by stamping its evidence log head at the TSA.
+        (stamp,) = Timestamps(data / "evidence").stamps()
+        report = Timestamps(data / "evidence").verify(TsaConfig(tsa.url, tsa.ca_file))
+        assert report.ok and report.valid == 1, report.problems
+        assert all(a.attested_at for a in report.attestations)
     assert "WARNING: evidence" not in stderr, stderr[-3000:]
     store = AlertStore(data / "alerts.sqlite3")
     evidence = EvidenceStore(data / "evidence")
@@ -76,6 +85,7 @@ def test_every_flagged_listing_has_its_page_or_a_stated_gap(spider: str, tmp_pat
             assert any(t == "response" and uri == url for t, uri, _ in records)
             walled += 1
     assert evidence.verify().ok
+    assert stamp.seq == evidence.log.entries()[-1].seq
     if spider == "expo":
         assert walled == 0 and pages == len(flagged)
     else:
