@@ -8,9 +8,11 @@ import os
 import sys
 from pathlib import Path
 
+from alerts.store import AlertStore
+from console.seller_casefile import CaseError, build_case, build_package, load_draft
 from crawler.evidence.config import EvidenceConfig
 from crawler.evidence.store import EvidenceStore
-from crawler.evidence.timestamps import TimestampError, Timestamps
+from crawler.evidence.timestamps import TimestampError, Timestamps, TsaConfig
 from markwatch.settings import Settings
 
 NAME = "evidence"
@@ -30,6 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub.add_parser("stamp", help="get an RFC 3161 token over the log head from the configured TSA")
     show = sub.add_parser("show", help="the evidence log entries of one listing, as JSON lines")
     show.add_argument("listing_id")
+    case = sub.add_parser(
+        "case", help="per-seller referral package (DOCX + evidence ZIP) across platforms"
+    )
+    case.add_argument("seller_id", type=int)
+    case.add_argument("dest", type=Path, help="the ZIP to write")
+    case.add_argument("--write-draft", type=Path, help="write the editable draft (JSON) and stop")
+    case.add_argument("--draft", type=Path, help="apply an edited draft before export")
     export = sub.add_parser("export", help="copy one listing's evidence into a case folder")
     export.add_argument("listing_id")
     export.add_argument("dest", type=Path)
@@ -67,6 +76,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for entry in entries:
             print(entry.to_json())
         return 0 if entries else 1
+    if args.evidence_command == "case":
+        return _case(args, settings, store, tsa)
     entries = store.export_case(args.listing_id, args.dest)
     print(
         json.dumps(
@@ -75,3 +86,30 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
     )
     return 0 if entries else 1
+
+
+def _case(
+    args: argparse.Namespace, settings: Settings, store: EvidenceStore, tsa: TsaConfig
+) -> int:
+    alerts = AlertStore(settings.db_url or settings.alerts_db_path)
+    try:
+        case = build_case(alerts, store, args.seller_id, tsa)
+        if args.write_draft:
+            args.write_draft.write_text(
+                json.dumps(case.draft(), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+            print(json.dumps({"draft": str(args.write_draft)}, ensure_ascii=False))
+            return 0
+        if args.draft:
+            case.apply(load_draft(args.draft))
+        args.dest.write_bytes(build_package(case, store))
+    except (CaseError, OSError) as exc:
+        print(f"markwatch evidence case: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        alerts.close()
+    summary = {"seller_id": args.seller_id, "listings": len(case.included),
+               "evidence": len(case.included_evidence), "authority": case.authority,
+               "dest": str(args.dest)}  # fmt: skip
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
