@@ -8,7 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from alerts.config import AlertsConfig
 from alerts.store import AlertStore
+from console.enforcement_lists import complaint_lists, notice_csv, repeat_notice
 from console.seller_casefile import CaseError, build_case, build_package, load_draft
 from crawler.evidence.config import EvidenceConfig
 from crawler.evidence.store import EvidenceStore
@@ -39,6 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     case.add_argument("dest", type=Path, help="the ZIP to write")
     case.add_argument("--write-draft", type=Path, help="write the editable draft (JSON) and stop")
     case.add_argument("--draft", type=Path, help="apply an edited draft before export")
+    notice = sub.add_parser(
+        "notice", help="repeat-infringer list as a public-notice table (CSV) with evidence trail"
+    )
+    notice.add_argument("dest", type=Path)
+    complaints = sub.add_parser(
+        "complaints", help="confirmed alerts of one platform as bulk complaint CSV files"
+    )
+    complaints.add_argument("platform")
+    complaints.add_argument("dest", type=Path, help="folder for <platform>-complaints-N.csv")
+    complaints.add_argument("--per-notice", type=int, default=200, help="rows per file")
     export = sub.add_parser("export", help="copy one listing's evidence into a case folder")
     export.add_argument("listing_id")
     export.add_argument("dest", type=Path)
@@ -76,6 +88,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for entry in entries:
             print(entry.to_json())
         return 0 if entries else 1
+    if args.evidence_command in ("notice", "complaints"):
+        return _lists(args, settings, store)
     if args.evidence_command == "case":
         return _case(args, settings, store, tsa)
     entries = store.export_case(args.listing_id, args.dest)
@@ -113,3 +127,25 @@ def _case(
                "dest": str(args.dest)}  # fmt: skip
     print(json.dumps(summary, ensure_ascii=False))
     return 0
+
+
+def _lists(args: argparse.Namespace, settings: Settings, store: EvidenceStore) -> int:
+    config = AlertsConfig.from_mapping(settings.section("alerts"))
+    alerts = AlertStore(settings.db_url or settings.alerts_db_path, config=config)
+    try:
+        if args.evidence_command == "notice":
+            entries = repeat_notice(alerts, store)
+            args.dest.write_bytes(notice_csv(entries))
+            print(json.dumps({"repeat_infringers": len(entries), "dest": str(args.dest)}))
+            return 0
+        files = complaint_lists(alerts, store, args.platform, args.per_notice)
+        args.dest.mkdir(parents=True, exist_ok=True)
+        for number, data in enumerate(files, start=1):
+            (args.dest / f"{args.platform}-complaints-{number}.csv").write_bytes(data)
+        print(json.dumps({"platform": args.platform, "files": len(files)}))
+        return 0
+    except (ValueError, OSError) as exc:
+        print(f"markwatch evidence {args.evidence_command}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        alerts.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -160,3 +161,52 @@ def test_a_bad_draft_is_refused_clearly(
     assert "not editable in a case file: ['listings']" in capsys.readouterr().err
     assert main(["evidence", "case", "999", str(tmp_path / "c.zip")]) == 1
     assert "no seller 999" in capsys.readouterr().err
+
+
+def _confirm_all(data: Path) -> None:
+    store = AlertStore(data / "alerts.sqlite3")
+    for alert in store.alerts(status="new"):
+        store.transition(alert.id, Transition("confirmed"), actor="staff")
+    store.close()
+
+
+def test_repeat_infringer_notice_with_evidence_trail(
+    seeded: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _confirm_all(seeded)
+    config = tmp_path / "markwatch.toml"
+    config.write_text("[alerts.repeat_infringer]\nthreshold = 3\nwindow_days = 30\n", "utf-8")
+    monkeypatch.setenv("MARKWATCH_DATA_DIR", str(seeded))
+    monkeypatch.setenv("MARKWATCH_CONFIG", str(config))
+    dest = tmp_path / "notice.csv"
+    assert main(["evidence", "notice", str(dest)]) == 0
+    rows = list(csv.reader(io.StringIO(dest.read_bytes().decode("utf-8-sig"))))
+    assert rows[0][:3] == ["序号", "经营者名称", "统一社会信用代码"]
+    (entry,) = rows[1:]  # the two-platform entity; the pdd shop has one confirmation only
+    assert entry[2] == CODE and entry[6] == "3"
+    assert "taobao:亳州参行" in entry[4] and "jd:亳州参行旗舰店" in entry[4]
+    evidence = EvidenceStore(seeded / "evidence")
+    for lid in ("taobao:1", "taobao:2", "jd:9"):
+        for logged in evidence.entries_for(lid):
+            assert f"sha256:{logged.sha256}" in entry[8]
+
+
+def test_complaint_lists_split_per_notice(
+    seeded: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _confirm_all(seeded)
+    monkeypatch.setenv("MARKWATCH_DATA_DIR", str(seeded))
+    out = tmp_path / "complaints"
+    assert main(["evidence", "complaints", "taobao", str(out), "--per-notice", "1"]) == 0
+    files = sorted(out.iterdir())
+    assert [f.name for f in files] == ["taobao-complaints-1.csv", "taobao-complaints-2.csv"]
+    rows = list(csv.reader(io.StringIO(files[0].read_bytes().decode("utf-8-sig"))))
+    assert rows[1][1:4] == ["taobao", "http://127.0.0.1:8800/taobao/item/taobao:1", "taobao:1"]
+    assert main(["evidence", "complaints", "taobao", str(out), "--per-notice", "0"]) == 1
+    assert "per_notice must be at least 1" in capsys.readouterr().err
