@@ -8,11 +8,14 @@ lock, so whichever runs second reads the store's latest word: a re-crawl can nev
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 
 from alerts.store import AlertStore
-from indexer.base import BulkReport, IndexedDoc, SearchIndex
+from indexer.base import BulkReport, IndexedDoc, IndexError_, SearchIndex
+
+log = logging.getLogger(__name__)
 
 
 class IndexStatusSync:
@@ -32,7 +35,12 @@ class IndexStatusSync:
         """Mirror the store's status of these listings into the index; how many changed."""
         with self._lock:
             statuses = self.store.listing_statuses(listing_ids)
-            changed = self.index.set_status(statuses)
+            try:
+                changed = self.index.set_status(statuses)
+            except IndexError_ as exc:
+                # The store of record has the decision; `markwatch reindex` carries it over.
+                log.error("index status not updated for %s: %s", sorted(statuses), exc)
+                return 0
         if changed and refresh:
             self.index.refresh()
         return changed
