@@ -432,7 +432,10 @@ class ElasticsearchIndex:
         the document's version by one, far below the next crawl's microsecond version."""
         if not statuses:
             return 0
-        self._ensure_once()
+        try:
+            self._ensure_once()
+        except _Unreachable as exc:
+            raise IndexError_(f"status update not delivered: {exc}") from exc
         operations: list[dict[str, Any]] = []
         for doc_id, status in statuses.items():
             operations += [
