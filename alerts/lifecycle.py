@@ -46,3 +46,16 @@ def check(from_status: str, transition: Transition) -> None:
         (transition.case_number or "").strip() and (transition.agency or "").strip()
     ):
         raise TransitionError("referring an alert needs a case number and a receiving agency")
+
+
+# One listing may carry several alerts (one per mark); its status in the search index is the
+# first of these its alerts hold, so an open question on any mark keeps it in the queue.
+LISTING_STATUS_PRECEDENCE = ("new", "confirmed", "referred", "dismissed", "closed")
+
+# A dismissed alert whose verdict climbs this ladder is re-opened by the crawler.
+VERDICT_RANK = {"clear": 0, "suspicious": 1, "infringing": 2}
+
+
+def listing_status(statuses: set[str] | frozenset[str]) -> str:
+    """The listing-level status of a set of alert statuses ("new" when there are none)."""
+    return next((s for s in LISTING_STATUS_PRECEDENCE if s in statuses), "new")

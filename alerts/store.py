@@ -84,6 +84,12 @@ class AlertStore:
             seller_id = self._upsert_seller(conn, listing, now)
             repeat = seller_id is not None and self._is_repeat(conn, seller_id, now)
             routes = self._watchlist_rows(conn, active_only=True)
+            known_marks = set(
+                conn.execute(
+                    sa.select(alerts.c.mark).where(alerts.c.listing_id == listing.id)
+                ).scalars()
+            )
+            reopened: set[int] = set()
             for hit in hits:
                 reasons = [r.to_dict() for r in hit.reasons]
                 created = (
@@ -126,6 +132,12 @@ class AlertStore:
                         },
                     )
                     what: tuple[str, ...] = ()
+                    if known_marks:
+                        # A new mark on a listing staff already triaged: its dismissals no
+                        # longer cover what the listing now shows.
+                        reopened |= self._reopen_dismissed(
+                            conn, listing.id, actor, now, f"new mark {hit.mark} on the listing"
+                        )
                 else:
                     what = self._refresh(
                         conn,
@@ -142,7 +154,48 @@ class AlertStore:
                 if alert.status in lifecycle.NOTIFIABLE_STATUSES:
                     self._route(conn, alert, routes, now)
                 changes.append(AlertChange(alert, created=bool(created), changes=what))
+            for alert_id in reopened - {c.alert.id for c in changes}:
+                changes.append(
+                    AlertChange(_alert(_alert_by_id(conn, alert_id)), False, ("reopened",))
+                )
         return changes
+
+    def _reopen_dismissed(
+        self, conn: Connection, listing_id: str, actor: str, now: datetime, why: str
+    ) -> set[int]:
+        ids = set(
+            conn.execute(
+                sa.select(alerts.c.id).where(
+                    alerts.c.listing_id == listing_id, alerts.c.status == "dismissed"
+                )
+            ).scalars()
+        )
+        for alert_id in ids:
+            self._reopen(conn, alert_id, actor, now, why)
+        return ids
+
+    def _reopen(self, conn: Connection, alert_id: int, actor: str, now: datetime, why: str) -> None:
+        """Back to "new" (outside the staff lifecycle: only a material change does this)."""
+        conn.execute(
+            alerts.update().where(alerts.c.id == alert_id).values(status="new", updated_at=now)
+        )
+        self._audit(conn, alert_id, actor, "reopened", "dismissed", "new", now, {"why": why})
+
+    def listing_statuses(self, listing_ids: Iterable[str]) -> dict[str, str]:
+        """The listing-level status (see lifecycle.listing_status) of each listing that has
+        alerts; the search index mirrors exactly this."""
+        wanted = sorted(set(listing_ids))
+        found: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    sa.select(alerts.c.listing_id, alerts.c.status).where(
+                        alerts.c.listing_id.in_(wanted[start : start + 500])
+                    )
+                )
+                for listing_id, status in rows:
+                    found.setdefault(listing_id, set()).add(status)
+        return {k: lifecycle.listing_status(v) for k, v in found.items()}
 
     def _refresh(
         self,
@@ -192,6 +245,11 @@ class AlertStore:
                 {"from": row["verdict"], "to": verdict},
             )
             what.append("verdict")
+            rank = lifecycle.VERDICT_RANK
+            if row["status"] == "dismissed" and rank.get(verdict, 0) > rank.get(row["verdict"], 0):
+                why = f"verdict {row['verdict']} -> {verdict}"
+                self._reopen(conn, row["id"], actor, now, why)
+                what.append("reopened")
         if row["gone"]:
             values["updated_at"] = now
             self._audit(conn, row["id"], actor, "reappeared", None, None, now, {})

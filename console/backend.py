@@ -28,6 +28,7 @@ from alerts import lifecycle
 from alerts import watchlists as wl
 from alerts.channels.options import ChannelConfigError, masked
 from alerts.channels.registry import channel_options
+from alerts.index_status import IndexStatusSync
 from alerts.models import Alert, AuditEntry, SellerProfile, User
 from alerts.netguard import BlockedUrl, UrlPolicy
 from alerts.schema import alerts as alerts_table
@@ -37,16 +38,13 @@ from console.console_store import ConsoleStore, CrawlSchedule, StoredChannel
 from console.highlight import Segment, highlight_segments, mark_segments, parse_quad
 from crawler.evidence.log import LogEntry
 from crawler.evidence.store import EvidenceStore
-from detectors.types import Finding, Listing
-from indexer.base import IndexedDoc, SearchIndex, SearchQuery, SortField
+from indexer.base import SearchIndex, SearchQuery, SortField
 
 Transition = lifecycle.Transition
 TransitionError = lifecycle.TransitionError
 WatchlistError = wl.WatchlistError
 STATUSES = lifecycle.STATUSES
 VERDICTS = ("infringing", "suspicious", "clear")
-# Which alert status a listing shows in the index when its marks' alerts differ.
-_STATUS_PRECEDENCE = ("new", "confirmed", "referred", "dismissed", "closed")
 _IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 EXPORT_LIMIT = 10_000
 _SORTS: dict[str, SortField] = {"score": "score", "last_seen": "last_seen", "price": "price"}
@@ -480,28 +478,8 @@ class ConsoleBackend:
         return self.local.assignees(alert_ids)
 
     def _sync_index_status(self, listing_id: str) -> None:
-        """The index mirrors the alert status for filtering; keep it in step after triage."""
-        source = self.index.get(listing_id)
-        if source is None:
-            return
-        with self.store.engine.connect() as conn:
-            statuses = set(
-                conn.execute(
-                    sa.select(alerts_table.c.status).where(alerts_table.c.listing_id == listing_id)
-                ).scalars()
-            )
-        status = next((s for s in _STATUS_PRECEDENCE if s in statuses), "new")
-        if status == source.get("status"):
-            return
-        doc = IndexedDoc(
-            listing=Listing.from_dict(source["listing"]),
-            finding=Finding.from_dict(source["finding"]),
-            first_seen=datetime.fromisoformat(source["first_seen"]),
-            last_seen=datetime.fromisoformat(source["last_seen"]),
-            status=status,
-        )
-        self.index.upsert([doc])
-        self.index.refresh()
+        """The index mirrors the alert store's status for filtering; keep it in step."""
+        IndexStatusSync(self.store, self.index).sync([listing_id])
 
     # -- dashboard -----------------------------------------------------------------------
     def dashboard(self, top: int = 10) -> Dashboard:

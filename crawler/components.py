@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from alerts.index_status import IndexStatusSync
 from alerts.store import AlertStore
 from detectors.types import Finding, ImageEvidence, Listing
 from indexer.base import SearchIndex
@@ -57,6 +58,11 @@ class PipelineComponents:
     index_chunk_size: int = 200
     counters: CrawlCounters = field(default_factory=CrawlCounters)
     on_progress: Callable[[CrawlCounters], None] | None = None
+    status_sync: IndexStatusSync | None = None  # built from index and alerts when left out
+
+    def __post_init__(self) -> None:
+        if self.status_sync is None:
+            self.status_sync = IndexStatusSync(self.alerts, self.index)
 
     def __deepcopy__(self, memo: dict[int, object]) -> PipelineComponents:
         # Scrapy deep-copies settings for each crawler; these are shared live services.

@@ -122,7 +122,10 @@ class IndexPipeline:
         return item
 
     def _write(self, chunk: list[IndexedDoc]) -> None:
-        report = self.components.index.upsert(chunk)
+        sync = self.components.status_sync
+        assert sync is not None  # set in PipelineComponents.__post_init__
+        # Triage decisions live in the alert store: the document carries its status from there.
+        report = sync.write(chunk)
         for error in report.errors:
             logger.error("index: %s not indexed: %s", error.id, error.reason)
 
@@ -157,6 +160,11 @@ class AlertPipeline:
                 )
             )
             counters.alerts += sum(1 for c in changes if c.created)
+            if any("reopened" in c.changes for c in changes) and self.components.status_sync:
+                listing_id = item["id"]
+                await asyncio.wrap_future(
+                    self._writer.submit(self.components.status_sync.sync, [listing_id])
+                )
         if self.components.on_progress:
             self.components.on_progress(counters)
         return item

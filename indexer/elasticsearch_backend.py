@@ -39,6 +39,7 @@ from indexer.base import (
     BulkReport,
     DocError,
     IndexedDoc,
+    IndexError_,
     SearchHit,
     SearchPage,
     SearchQuery,
@@ -425,6 +426,37 @@ class ElasticsearchIndex:
                 self._sleep(delay)
                 attempt += 1
         return result
+
+    def set_status(self, statuses: Mapping[str, str]) -> int:
+        """Partial updates of the status field (no script: core ES only). An update bumps
+        the document's version by one, far below the next crawl's microsecond version."""
+        if not statuses:
+            return 0
+        try:
+            self._ensure_once()
+        except _Unreachable as exc:
+            raise IndexError_(f"status update not delivered: {exc}") from exc
+        operations: list[dict[str, Any]] = []
+        for doc_id, status in statuses.items():
+            operations += [
+                {"update": {"_index": self.alias, "_id": doc_id, "retry_on_conflict": 3}},
+                {"doc": {"status": status}, "detect_noop": True},
+            ]
+        try:
+            resp = self._client.bulk(operations=operations)
+        except TransportError as exc:
+            raise IndexError_(f"status update not delivered: {exc}") from exc
+        changed = 0
+        errors = []
+        for doc_id, item in zip(statuses, resp.body["items"], strict=True):
+            outcome = item["update"]
+            if outcome.get("result") == "updated":
+                changed += 1
+            elif int(outcome.get("status", 500)) not in (200, 404):
+                errors.append(DocError(doc_id, _item_reason(outcome)))
+        if errors:
+            raise IndexError_(f"{len(errors)} status updates rejected", errors)
+        return changed
 
     # -- reads -----------------------------------------------------------
     def get(self, doc_id: str) -> Mapping[str, Any] | None:

@@ -164,6 +164,17 @@ class SqliteIndex:
             (rowid, tokens.words, tokens.pinyin),
         )
 
+    def set_status(self, statuses: Mapping[str, str]) -> int:
+        with self._lock, self._db:
+            changed = 0
+            for doc_id, status in statuses.items():
+                changed += self._db.execute(
+                    "UPDATE docs SET status=?, source=json_set(source, '$.status', ?) "
+                    "WHERE id=? AND status IS NOT ?",
+                    (status, status, doc_id, status),
+                ).rowcount
+            return changed
+
     # -- reads -------------------------------------------------------------
     def get(self, doc_id: str) -> Mapping[str, Any] | None:
         row = self._db.execute("SELECT source FROM docs WHERE id=?", (doc_id,)).fetchone()

@@ -29,6 +29,10 @@ class TeeIndex:
             spooled=searchable.spooled,
         )
 
+    def set_status(self, statuses: Mapping[str, str]) -> int:
+        self.record.set_status(statuses)
+        return self.search_backend.set_status(statuses)
+
     def get(self, doc_id: str) -> Mapping[str, Any] | None:
         return self.search_backend.get(doc_id)
 

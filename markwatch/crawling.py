@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ class CrawlJob:
 
 def crawl_overrides(settings: Settings, *, screenshots: bool | None = None) -> dict[str, Any]:
     """Scrapy settings that plug a crawl into MarkWatch's data directory."""
-    evidence = EvidenceConfig.from_mapping(settings.section("evidence"))
+    evidence = EvidenceConfig.from_mapping(settings.section("evidence")).with_env(os.environ)
     if screenshots is not None:
         evidence = dataclasses.replace(evidence, screenshots=screenshots)
     return {

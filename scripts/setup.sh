@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
-APT_PACKAGES=(chromium fonts-noto-cjk redis-server postgresql maven unzip curl)
+APT_PACKAGES=(chromium fonts-noto-cjk redis-server postgresql maven unzip curl openssl)
 
 install_apt_packages() {
     local missing=() pkg

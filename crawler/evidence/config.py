@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from scrapy.settings import BaseSettings
+
+from crawler.evidence.timestamps import TsaConfig
 
 DIR_SETTING = "MARKWATCH_EVIDENCE_DIR"  # set = evidence capture on
 
@@ -19,6 +21,10 @@ class EvidenceConfig:
     max_images: int = 8  # per listing
     buffer_size: int = 1024  # raw responses kept while their items reach the pipeline
     screenshot_timeout_s: float = 20.0
+    # RFC 3161 time-stamping authority: the log head is stamped after each crawl.
+    tsa_url: str = ""
+    tsa_ca_file: str = ""  # PEM root certificate(s) of the TSA, for verification
+    tsa_cert_file: str = ""  # PEM signing certificate of the TSA, pinned (optional)
 
     def __post_init__(self) -> None:
         if self.max_images < 0 or self.buffer_size < 1 or self.screenshot_timeout_s <= 0:
@@ -41,6 +47,25 @@ class EvidenceConfig:
             screenshot_timeout_s=settings.getfloat(
                 "MARKWATCH_EVIDENCE_SCREENSHOT_TIMEOUT", cls.screenshot_timeout_s
             ),
+            tsa_url=settings.get("MARKWATCH_TSA_URL") or "",
+            tsa_ca_file=settings.get("MARKWATCH_TSA_CA_FILE") or "",
+            tsa_cert_file=settings.get("MARKWATCH_TSA_CERT_FILE") or "",
+        )
+
+    def with_env(self, environ: Mapping[str, str]) -> EvidenceConfig:
+        """MARKWATCH_TSA_URL / _CA_FILE / _CERT_FILE win over the file."""
+        return replace(
+            self,
+            tsa_url=environ.get("MARKWATCH_TSA_URL") or self.tsa_url,
+            tsa_ca_file=environ.get("MARKWATCH_TSA_CA_FILE") or self.tsa_ca_file,
+            tsa_cert_file=environ.get("MARKWATCH_TSA_CERT_FILE") or self.tsa_cert_file,
+        )
+
+    def tsa(self) -> TsaConfig:
+        return TsaConfig(
+            url=self.tsa_url,
+            ca_file=Path(self.tsa_ca_file) if self.tsa_ca_file else None,
+            cert_file=Path(self.tsa_cert_file) if self.tsa_cert_file else None,
         )
 
     def scrapy_settings(self, evidence_dir: Path) -> dict[str, Any]:
@@ -52,4 +77,7 @@ class EvidenceConfig:
             "MARKWATCH_EVIDENCE_MAX_IMAGES": self.max_images,
             "MARKWATCH_EVIDENCE_BUFFER": self.buffer_size,
             "MARKWATCH_EVIDENCE_SCREENSHOT_TIMEOUT": self.screenshot_timeout_s,
+            "MARKWATCH_TSA_URL": self.tsa_url,
+            "MARKWATCH_TSA_CA_FILE": self.tsa_ca_file,
+            "MARKWATCH_TSA_CERT_FILE": self.tsa_cert_file,
         }

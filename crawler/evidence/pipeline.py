@@ -20,17 +20,21 @@ import mimetypes
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
 from crawler.evidence.config import DIR_SETTING, EvidenceConfig
 from crawler.evidence.log import LogEntry
 from crawler.evidence.screenshots import ScreenshotTarget, take_screenshots
 from crawler.evidence.store import EvidenceStore
-from crawler.evidence.warc import CapturedExchange, build_warc
+from crawler.evidence.timestamps import TimestampError, Timestamps
+from crawler.evidence.warc import CapturedExchange, CaptureNote, build_warc
 
 logger = logging.getLogger(__name__)
 _MAX_BUFFERED_BODY = 4 * 1024 * 1024
@@ -60,13 +64,29 @@ class RawResponseBuffer:
         return len(self._items)
 
 
-def exchange_of(response: Response, request: Request) -> CapturedExchange:
+_LOGIN_MARKERS = (b"login", b"passport", b"signin")
+
+
+def is_login_wall(response: Response) -> bool:
+    """A redirect to a login URL, or a page whose form asks for a password."""
+    location = (response.headers.get(b"Location") or b"").lower()
+    if 300 <= response.status < 400 and any(m in location for m in _LOGIN_MARKERS):
+        return True
+    if any(m.decode() in response.url.lower() for m in _LOGIN_MARKERS):
+        return True
+    head = response.body[:50_000].lower()
+    return b'type="password"' in head or b'id="j_loginform"' in head
+
+
+def exchange_of(response: Response, request: Request, capture: str = "") -> CapturedExchange:
+    # Why a copy was made outside the crawl's own download is told in a header of ours.
+    extra = [("X-MarkWatch-Capture", capture)] if capture else []
     return CapturedExchange(
         url=response.url,
         method=request.method,
         request_headers=_pairs(request.headers),
         status=response.status,
-        response_headers=_pairs(response.headers),
+        response_headers=_pairs(response.headers) + extra,
         body=response.body,
         protocol=str(response.protocol or "HTTP/1.1").upper(),
     )
@@ -119,18 +139,27 @@ class EvidencePipeline:
         listing_id = str(item["id"])
         url = str(item.get("url", ""))
         exchanges: list[CapturedExchange] = []
-        page = self.buffer.take(url)
+        notes: list[CaptureNote] = []
         stats = self.crawler.stats
+        page = self.buffer.take(url)
         api_answer = _api_answer(self.crawler, listing_id)
         if page is None and api_answer is not None:
-            # Found through an open-platform API: the answer is the record of the listing.
+            # Found through an open-platform API: the answer is the record of the listing
+            # (its URL is the real platform's page, which only a browser session may fetch).
             exchanges.append(api_answer)
             item["evidence_note"] = API_NOT_CAPTURED
         elif page is None:
-            logger.warning("evidence: raw response of %s no longer buffered", url)
-            if stats:
-                stats.inc_value("evidence/raw_missing")
-        else:
+            # Not seen during the crawl (an API-sourced expo exhibit) or gone from the buffer:
+            # fetch the listing's own page now, so evidence never depends on the buffer.
+            page, note = await self._capture_page(url)
+            if note is not None:
+                notes.append(note)
+                logger.info("evidence: %s: %s (%s)", listing_id, note.text, note.reason)
+                if stats:
+                    stats.inc_value("evidence/page_not_capturable")
+            elif stats:
+                stats.inc_value("evidence/page_fetched")
+        if page is not None:
             exchanges.append(page)
         refs: list[dict[str, str]] = []
         try:
@@ -147,10 +176,10 @@ class EvidencePipeline:
                     suffix = _suffix(fetched)
                     entry = self.store.add(listing_id, "image", fetched.body, suffix)
                     refs.append(entry_ref(entry))
-            if exchanges:
+            if exchanges or notes:
                 # The file name carries the API marker into the log and the alert page.
                 suffix = API_WARC_SUFFIX if api_answer is not None else ".warc"
-                warc = self.store.add(listing_id, "warc", build_warc(exchanges), suffix)
+                warc = self.store.add(listing_id, "warc", build_warc(exchanges, notes), suffix)
                 refs.insert(0, entry_ref(warc))
         except OSError as exc:
             # Disk full, read-only or gone: the listing still goes on to the alert stage
@@ -190,6 +219,41 @@ class EvidencePipeline:
             body=body,
         )
 
+    async def _capture_page(self, url: str) -> tuple[CapturedExchange | None, CaptureNote | None]:
+        """The listing page fetched for evidence, or a note saying why it cannot be had.
+
+        Redirects are not followed: a redirect to a login form is itself the record of the
+        wall (the session of MARKWATCH_COOKIES_FILE, when imported, is sent by the cookies
+        middleware and gets the real page)."""
+        if not url.startswith(("http://", "https://")):
+            return None, CaptureNote(url, "page not capturable: no URL", "listing has no web URL")
+        engine = self.crawler.engine
+        if engine is None:
+            return None, CaptureNote(url, "page not capturable: crawl stopped", "engine closed")
+        request = Request(
+            url,
+            dont_filter=True,
+            meta={"markwatch_evidence": True, "dont_redirect": True, "handle_httpstatus_all": True},
+        )
+        try:
+            response = await engine.download_async(request)
+        except (IgnoreRequest, Exception) as exc:
+            # The download failed (refused, timeout, robots, guard): say so in the evidence.
+            return None, CaptureNote(url, "page not capturable: download failed", str(exc))
+        exchange = exchange_of(response, request, capture="fetched for evidence")
+        if is_login_wall(response):
+            host = urlsplit(url).hostname or ""
+            reason = (
+                f"{host} answers with its login form (HTTP {response.status}); "
+                "no logged-in session imported (MARKWATCH_COOKIES_FILE)"
+            )
+            return exchange, CaptureNote(url, "page not capturable: login", reason)
+        if response.status != 200:
+            return exchange, CaptureNote(
+                url, f"page not capturable: HTTP {response.status}", "the site refused the page"
+            )
+        return exchange, None
+
     async def _fetch(self, url: str) -> CapturedExchange | None:
         if not url.startswith(("http://", "https://")):
             return None
@@ -208,6 +272,25 @@ class EvidencePipeline:
         return exchange_of(response, request)
 
     async def close_spider(self) -> None:
+        await self._screenshots()
+        if self.config.tsa_url:
+            await self._stamp()
+
+    async def _stamp(self) -> None:
+        """One RFC 3161 token over the log head: dates everything this crawl logged."""
+        stamps = Timestamps(self.store.root)
+        try:
+            stamp = await maybe_deferred_to_future(
+                deferToThread(stamps.stamp_head, self.config.tsa())
+            )
+        except (TimestampError, OSError) as exc:
+            # The evidence stays (hash-chained); the next crawl or `evidence stamp` dates it.
+            logger.error("evidence: log head not timestamped: %s", exc)
+            return
+        if stamp and self.crawler.stats:
+            self.crawler.stats.set_value("evidence/timestamped_seq", stamp.seq)
+
+    async def _screenshots(self) -> None:
         if not self.screenshot_targets:
             return
         result = await take_screenshots(

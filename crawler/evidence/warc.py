@@ -39,9 +39,34 @@ class CapturedExchange:
     protocol: str = "HTTP/1.1"
 
 
-def build_warc(exchanges: Sequence[CapturedExchange]) -> bytes:
+@dataclass(frozen=True)
+class CaptureNote:
+    """Why a page is not in the capture, written as a WARC metadata record so a gap in the
+    evidence is itself on the record (and covered by the hash chain)."""
+
+    url: str
+    text: str  # e.g. "page not capturable: login"
+    reason: str = ""
+
+    def body(self) -> bytes:
+        lines = [self.text, f"url: {self.url}"] + (
+            [f"reason: {self.reason}"] if self.reason else []
+        )
+        return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def build_warc(exchanges: Sequence[CapturedExchange], notes: Sequence[CaptureNote] = ()) -> bytes:
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=False, warc_version="1.1")
+    for note in notes:
+        writer.write_record(
+            writer.create_warc_record(
+                note.url or "urn:markwatch:no-url",
+                "metadata",
+                payload=io.BytesIO(note.body()),
+                warc_content_type="text/plain; charset=utf-8",
+            )
+        )
     for ex in exchanges:
         status_line = f"{ex.status} {_REASONS.get(ex.status, 'Status')}"
         headers = StatusAndHeaders(status_line, list(ex.response_headers), protocol=ex.protocol)
