@@ -27,9 +27,8 @@ from warcio.exceptions import ArchiveLoadFailed
 from alerts import lifecycle
 from alerts import watchlists as wl
 from alerts.channels.options import ChannelConfigError, masked
-from alerts.channels.registry import channel_options
+from alerts.channels.registry import channel_options, check_channel
 from alerts.models import Alert, AuditEntry, SellerProfile, User
-from alerts.netguard import BlockedUrl, UrlPolicy
 from alerts.schema import alerts as alerts_table
 from alerts.schema import sellers as sellers_table
 from alerts.store import AlertStore
@@ -39,6 +38,7 @@ from crawler.evidence.log import LogEntry
 from crawler.evidence.store import EvidenceStore
 from detectors.types import Finding, Listing
 from indexer.base import IndexedDoc, SearchIndex, SearchQuery, SortField
+from netpolicy import AddressPolicy, BlockedAddress
 
 Transition = lifecycle.Transition
 TransitionError = lifecycle.TransitionError
@@ -54,6 +54,10 @@ _SORTS: dict[str, SortField] = {"score": "score", "last_seen": "last_seen", "pri
 
 class NotFound(LookupError):
     """No such record, or not one the asker may see (the two are not told apart)."""
+
+
+class BlockedTarget(ValueError):
+    """A channel target the outbound-address policy refuses (the API answers 422)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +196,11 @@ class ConsoleBackend:
         evidence_dir: Path,
         local: ConsoleStore,
         catalog: Any = None,
-        url_policy: UrlPolicy | None = None,
+        url_policy: AddressPolicy | None = None,
         crawl_runs: Callable[[int], Sequence[Any]] | None = None,
     ) -> None:
         self.index = index
-        self.url_policy = url_policy or UrlPolicy()
+        self.url_policy = url_policy or AddressPolicy()
         # Recent crawl runs (start, end, pages, items, errors, alerts) from the scheduler's
         # history; injected by the composition root so the console does not import it.
         self._crawl_runs = crawl_runs
@@ -605,15 +609,13 @@ class ConsoleBackend:
 
     def save_channel(self, name: str, kind: str, options: Mapping[str, Any], owner: str) -> None:
         try:
-            channel_options(name, {"type": kind, **options})
+            # Rights holders must not make MarkWatch connect to internal services: every
+            # target of every channel type (URL, SMTP host, robot endpoint) is checked.
+            check_channel(name, {"type": kind, **options}, self.url_policy)
         except ChannelConfigError as exc:
             raise WatchlistError(str(exc)) from None
-        url = options.get("url")
-        if isinstance(url, str) and url:
-            try:  # rights holders must not make MarkWatch post to internal services
-                self.url_policy.check(url)
-            except BlockedUrl as exc:
-                raise WatchlistError(str(exc)) from None
+        except BlockedAddress as exc:
+            raise BlockedTarget(str(exc)) from None
         taken = {c.name: c.owner for c in self.local.channels()}
         if name in taken and taken[name] != owner:
             raise WatchlistError(f"channel name {name!r} is taken")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from alerts.netguard import UrlPolicy
+from netpolicy import AddressPolicy
 from alerts.store import AlertStore
 from console.auth import AuthStore
 from console.backend import ConsoleBackend
@@ -46,7 +46,7 @@ def build_console(
         settings.evidence_dir,
         ConsoleStore(engine),
         catalog,
-        UrlPolicy.from_urls(settings.allowed_hosts),
+        AddressPolicy.from_hosts(settings.allowed_hosts),
         crawl_runs=crawl_runs_reader(settings),
     )
     return ConsoleDeps(

@@ -2,7 +2,7 @@
 
 Crawled pages are attacker-controlled: a link or a redirect to 127.0.0.1:9200 or to
 169.254.169.254 must not make the crawler reach our own services. The policy itself
-lives in alerts.netguard (webhooks need the same one).
+lives in netpolicy (every channel and fetch uses the same one).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from alerts.netguard import BlockedUrl, UrlPolicy
+from netpolicy import AddressPolicy
+from netpolicy import BlockedAddress as Refused
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +31,13 @@ class BlockedAddress(IgnoreRequest):
 class SsrfGuardMiddleware:
     """Downloader middleware: checks every request (redirects pass through it again)."""
 
-    def __init__(self, policy: UrlPolicy) -> None:
+    def __init__(self, policy: AddressPolicy) -> None:
         self.policy = policy
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SsrfGuardMiddleware:
         allowed = crawler.settings.getlist("MARKWATCH_ALLOWED_HOSTS")
-        middleware = cls(UrlPolicy.from_urls(allowed))
+        middleware = cls(AddressPolicy.from_hosts(allowed))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware
 
@@ -49,8 +50,8 @@ class SsrfGuardMiddleware:
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         try:
-            self.policy.check(request.url)
-        except BlockedUrl as exc:
+            self.policy.check_url(request.url)
+        except Refused as exc:
             # Scrapy drops IgnoreRequest silently: the operator must see what a page tried.
             referer = (request.headers.get("Referer") or b"").decode("latin-1")
             logger.warning("SSRF guard: %s (linked or redirected from %s)", exc, referer or "?")

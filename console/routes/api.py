@@ -16,7 +16,13 @@ from pydantic import BaseModel, Field
 
 from console import triage
 from console.auth import AuthError
-from console.backend import AlertDetail, NotFound, TransitionError, WatchlistError
+from console.backend import (
+    AlertDetail,
+    BlockedTarget,
+    NotFound,
+    TransitionError,
+    WatchlistError,
+)
 from console.console_store import CrawlSchedule
 from console.params import encode_cursor, parse_search
 from console.routes.admin import create_account
@@ -259,6 +265,8 @@ def channels(request: Request, principal: ApiUser) -> dict[str, Any]:
 def save_channel(request: Request, principal: ApiUser, name: str, body: ChannelBody) -> Response:
     try:
         deps_of(request).backend.save_channel(name, body.type, body.options, principal.owner_name)
+    except BlockedTarget as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
     except WatchlistError as exc:
         raise _bad_request(exc) from None
     return Response(status_code=204)

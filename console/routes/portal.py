@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from console.backend import NotFound, WatchlistError
+from console.backend import BlockedTarget, NotFound, WatchlistError
 from console.web import (
     HolderForm,
     HolderPage,
@@ -103,7 +103,7 @@ async def save_channel(request: Request, session: HolderForm) -> Response:
             options,
             session.principal.owner_name,
         )
-    except (tomllib.TOMLDecodeError, WatchlistError) as exc:
+    except (tomllib.TOMLDecodeError, WatchlistError, BlockedTarget) as exc:
         return redirect("/portal?" + urlencode({"error": str(exc)}))
     return redirect("/portal")
 

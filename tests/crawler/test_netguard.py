@@ -6,12 +6,13 @@ import pytest
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
-from alerts.netguard import BlockedUrl, UrlPolicy
+from netpolicy import AddressPolicy
+from netpolicy import BlockedAddress as BlockedUrl
 from crawler.netguard import BlockedAddress, SsrfGuardMiddleware
 from crawler.spiders.taobao import TaobaoSpider
 
 
-def fake_dns(host: str) -> list[str]:
+def fake_dns(host: str, port: int = 0) -> list[str]:
     return {
         "evil.example": ["10.0.0.5"],
         "shop.example": ["93.184.216.34"],
@@ -23,7 +24,11 @@ def fake_dns(host: str) -> list[str]:
     ("url", "blocked"),
     [
         ("http://127.0.0.1:9200/_cluster/health", True),
-        ("http://localhost:6379/", False),  # unresolvable by fake_dns: download fails on its own
+        ("http://localhost:6379/", True),  # unresolvable names are refused too
+        ("http://100.100.100.200/latest/meta-data/", True),  # CGNAT: Alibaba Cloud metadata
+        ("http://[::ffff:169.254.169.254]/", True),
+        ("http://0.0.0.0:9200/", True),
+        ("http://224.0.0.1/", True),
         ("http://[::1]:8000/", True),
         ("http://[::ffff:127.0.0.1]/", True),
         ("http://169.254.169.254/latest/meta-data/", True),
@@ -37,12 +42,12 @@ def fake_dns(host: str) -> list[str]:
     ],
 )
 def test_policy(url: str, blocked: bool) -> None:
-    policy = UrlPolicy.from_urls(["http://127.0.0.1:8800"], resolver=fake_dns)
+    policy = AddressPolicy.from_hosts(["http://127.0.0.1:8800"], resolver=fake_dns)
     if blocked:
         with pytest.raises(BlockedUrl):
-            policy.check(url)
+            policy.check_url(url)
     else:
-        policy.check(url)
+        policy.check_url(url)
 
 
 def test_middleware_trusts_the_spiders_base_url_but_not_links_it_finds() -> None:
