@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from console.backend import BlockedTarget, NotFound, WatchlistError
+from console.backend import BlockedTarget, GrantError, NotFound, WatchlistError
 from console.web import (
     HolderForm,
     HolderPage,
@@ -75,10 +75,10 @@ async def save_watchlist(request: Request, session: HolderForm) -> Response:
     owner = owner_scope(session.principal)
     data = watchlist_from_form(form)
     if owner is None and "owner" not in data:
-        data["owner"] = session.principal.owner_name
+        data |= {"owner": session.principal.owner_name, "owner_kind": "staff_team"}
     try:
         deps_of(request).backend.save_watchlist(data, owner)
-    except (WatchlistError, NotFound) as exc:
+    except (WatchlistError, NotFound, GrantError) as exc:
         return redirect("/portal?" + urlencode({"error": str(exc)}))
     return redirect("/portal")
 

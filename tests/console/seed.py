@@ -110,6 +110,9 @@ def build_seeded(root: Path, tokenizer: Tokenizer) -> Seeded:
         for change in store.record(listing, finding, at=SEEN):
             alert_ids[listing.id] = change.alert.id
     index.refresh()
+    # Staff grant each holder its marks; the watchlists narrow within those grants.
+    store.grant(OLYMPIC_OFFICE, "family", "olympic", "staff")
+    store.grant(GINSENG_ASSOCIATION, "mark", "长白山人参", "staff")
     store.save_watchlist(Watchlist("olympic", OLYMPIC_OFFICE, marks=("冰墩墩", "雪容融")))
     store.save_watchlist(Watchlist("changbaishan", GINSENG_ASSOCIATION, marks=("长白山人参",)))
 
