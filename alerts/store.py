@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from alerts import grants as grant_rules
 from alerts import lifecycle
-from alerts import grants
 from alerts import watchlists as wl
 from alerts.config import AlertsConfig
 from alerts.db import insert_if_absent, insert_ignoring_duplicates, open_engine
@@ -67,9 +67,13 @@ class AlertStore:
             for watchlist in self.config.watchlists:
                 if watchlist.owner_kind == "rights_holder":
                     for mark in watchlist.marks:
-                        grants.save_grant(conn, watchlist.owner, "mark", mark, "config", utcnow())
+                        grant_rules.save_grant(
+                            conn, watchlist.owner, "mark", mark, "config", utcnow()
+                        )
                     for kind in watchlist.kinds:
-                        grants.save_grant(conn, watchlist.owner, "family", kind, "config", utcnow())
+                        grant_rules.save_grant(
+                            conn, watchlist.owner, "family", kind, "config", utcnow()
+                        )
 
     # -- alerts ----------------------------------------------------------------------
     def record(
@@ -93,7 +97,7 @@ class AlertStore:
             seller_id = self._upsert_seller(conn, listing, now)
             repeat = seller_id is not None and self._is_repeat(conn, seller_id, now)
             routes = self._watchlist_rows(conn, active_only=True)
-            granted = grants.load_grants(conn)
+            granted = grant_rules.load_grants(conn)
             for hit in hits:
                 reasons = [r.to_dict() for r in hit.reasons]
                 created = (
@@ -426,20 +430,20 @@ class AlertStore:
         return sorted(out, key=lambda r: (-r.confirmed_alerts, r.seller.id))
 
     # -- grants (which marks each rights holder holds) ----------------------------------
-    def grants(self) -> dict[str, grants.Grant]:
+    def grants(self) -> dict[str, grant_rules.Grant]:
         with self.engine.connect() as conn:
-            return grants.load_grants(conn)
+            return grant_rules.load_grants(conn)
 
-    def grant_of(self, organisation: str) -> grants.Grant:
-        return self.grants().get(organisation, grants.Grant(organisation))
+    def grant_of(self, organisation: str) -> grant_rules.Grant:
+        return self.grants().get(organisation, grant_rules.Grant(organisation))
 
-    def grant(self, organisation: str, scope: grants.Scope, value: str, by: str) -> None:
+    def grant(self, organisation: str, scope: grant_rules.Scope, value: str, by: str) -> None:
         with self.engine.begin() as conn:
-            grants.save_grant(conn, organisation, scope, value, by, utcnow())
+            grant_rules.save_grant(conn, organisation, scope, value, by, utcnow())
 
-    def revoke_grant(self, organisation: str, scope: grants.Scope, value: str) -> bool:
+    def revoke_grant(self, organisation: str, scope: grant_rules.Scope, value: str) -> bool:
         with self.engine.begin() as conn:
-            return grants.revoke_grant(conn, organisation, scope, value)
+            return grant_rules.revoke_grant(conn, organisation, scope, value)
 
     # -- users and watchlists ---------------------------------------------------------
     def save_user(self, user: User) -> None:
@@ -527,7 +531,7 @@ class AlertStore:
         alert: Alert,
         routes: Iterable[tuple[int, wl.Watchlist]],
         now: datetime,
-        granted: Mapping[str, grants.Grant] | None = None,
+        granted: Mapping[str, grant_rules.Grant] | None = None,
     ) -> None:
         """Queue the alert for every channel that wants it; keys make repeats no-ops.
 

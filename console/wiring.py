@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from netpolicy import AddressPolicy
 from alerts.store import AlertStore
 from console.auth import AuthStore
 from console.backend import ConsoleBackend
@@ -17,6 +16,7 @@ from console.web import ConsoleDeps
 from indexer.base import SearchIndex
 from markwatch.scheduler import CrawlHistory
 from markwatch.settings import Settings
+from netpolicy import AddressPolicy
 
 
 def crawl_runs_reader(settings: Settings) -> Callable[[int], Sequence[Any]]:

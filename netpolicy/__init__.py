@@ -17,6 +17,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 # host, port -> the addresses the host resolves to (empty when it does not resolve)
@@ -75,7 +76,7 @@ def literal_address(host: str) -> str | None:
 
 
 def host_port(url: str) -> str:
-    """"host:port" of a URL or of a bare "host[:port]" (default port from the scheme)."""
+    """ "host:port" of a URL or of a bare "host[:port]" (default port from the scheme)."""
     parts = urlsplit(url if "//" in url else f"http://{url}")
     try:
         port = parts.port
@@ -100,7 +101,9 @@ class AddressPolicy:
     resolver: Resolver = system_resolver
 
     @classmethod
-    def from_hosts(cls, entries: Iterable[str], resolver: Resolver = system_resolver) -> AddressPolicy:
+    def from_hosts(
+        cls, entries: Iterable[str], resolver: Resolver = system_resolver
+    ) -> AddressPolicy:
         """From allow-list entries: URLs or "host:port"."""
         return cls(frozenset(host_port(e) for e in entries if e), resolver)
 
@@ -153,7 +156,7 @@ class AddressPolicy:
     check = check_url
 
 
-def connect(pinned: Pinned, timeout: float | None, source: tuple[str, int] | None = None) -> socket.socket:
+def connect(pinned: Pinned, timeout: float | None, source: Any = None) -> socket.socket:
     """A TCP connection to the checked address (never a second lookup of the name)."""
     return socket.create_connection((pinned.address, pinned.port), timeout, source)
 

@@ -31,5 +31,9 @@ def build(name: str, options: dict[str, Any], policy: AddressPolicy) -> RobotCha
     check_token(name, options["token"] or "")
     check_token(name, options["secret"] or "")
     return RobotChannel(
-        name, apprise_url(options), (options["token"], options["secret"]), endpoint=ENDPOINT, policy=policy
+        name,
+        apprise_url(options),
+        (options["token"], options["secret"]),
+        endpoint=ENDPOINT,
+        policy=policy,
     )

@@ -15,19 +15,16 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from alerts.models import Alert, AuditEntry, SellerProfile
-
 from console import triage
 from console.auth import AuthError
 from console.backend import (
     MAX_ID,
     AlertDetail,
-    BlockedTarget,
     CatalogMark,
     Dashboard,
     EvidenceFile,
     ImageView,
     TransitionError,
-    WatchlistError,
 )
 from console.console_store import CrawlSchedule, StoredChannel
 from console.params import SearchQueryParams, encode_cursor, search_params
@@ -566,7 +563,9 @@ def schedules(request: Request, principal: ApiAdmin) -> dict[str, Any]:
 
 
 @router.put("/schedules/{name}", status_code=204, response_class=Response)
-def save_schedule(request: Request, principal: ApiAdmin, name: Name, body: ScheduleBody) -> Response:
+def save_schedule(
+    request: Request, principal: ApiAdmin, name: Name, body: ScheduleBody
+) -> Response:
     deps_of(request).backend.save_schedule(
         CrawlSchedule(name, body.spider, body.cron, body.arguments, body.enabled)
     )

@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from netpolicy import AddressPolicy
 from detectors.image.analyze import ImageAnalyzer
 from detectors.types import Finding, ImageEvidence, Listing, ListingError
 from markwatch.compose import build_detector
 from markwatch.image_fetch import ImageFetchError, fetch_image, is_url
 from markwatch.settings import Settings
+from netpolicy import AddressPolicy
 
 NAME = "detect"
 HELP = "run the detectors over Listing JSONL; Finding JSONL on stdout"
