@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from alerts.store import AlertStore
@@ -38,7 +39,10 @@ def build_console(
     settings: Settings, index: SearchIndex, store: AlertStore, catalog: Any = None
 ) -> ConsoleDeps:
     """The console's tables live in the store-of-record database (URL or SQLite file)."""
-    config = ConsoleConfig.from_mapping(settings.section("console"))
+    table = settings.section("console")
+    config = ConsoleConfig.from_mapping(table)
+    if "secure_cookies" not in table and store.config.console_url.startswith("https://"):
+        config = replace(config, secure_cookies=True)  # served over HTTPS: Secure cookies
     engine = console_engine(settings.db_url or settings.alerts_db_path)
     backend = ConsoleBackend(
         index,
@@ -53,5 +57,10 @@ def build_console(
         backend=backend,
         auth=AuthStore(engine, session_hours=config.session_hours),
         config=config,
-        limiter=LoginRateLimiter(config.login_max_failures, config.login_window_seconds),
+        limiter=LoginRateLimiter(
+            config.login_max_failures,
+            config.login_window_seconds,
+            delay_seconds=config.login_delay_seconds,
+            engine=engine,  # shared by every console process on this database
+        ),
     )

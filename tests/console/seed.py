@@ -117,14 +117,15 @@ def build_seeded(root: Path, tokenizer: Tokenizer) -> Seeded:
     store.save_watchlist(Watchlist("changbaishan", GINSENG_ASSOCIATION, marks=("长白山人参",)))
 
     engine = console_engine(root / "alerts.sqlite3")
-    config = ConsoleConfig(login_max_failures=3)
+    config = ConsoleConfig(login_max_failures=3, login_delay_seconds=60.0)
     deps = ConsoleDeps(
         backend=ConsoleBackend(index, store, root / "evidence", ConsoleStore(engine)),
         # Cheap argon2 parameters: the tests exercise the flow, not the cost.
         auth=AuthStore(engine, hasher=PasswordHasher(time_cost=1, memory_cost=1024,
                                                      parallelism=1)),
         config=config,
-        limiter=LoginRateLimiter(config.login_max_failures, config.login_window_seconds),
+        limiter=LoginRateLimiter(config.login_max_failures, config.login_window_seconds,
+                                 delay_seconds=config.login_delay_seconds, engine=engine),
     )
     tokens = {}
     for name, role, org in (("admin", "admin", ""), ("staff", "staff", ""),
