@@ -283,6 +283,8 @@ class ConsoleBackend:
         """Replace what `organisation` holds; its watchlists narrow the new grant at once."""
         if not organisation.strip():
             raise WatchlistError("a grant needs an organisation")
+        if any(not v.strip() for v in (*marks, *families)):
+            raise WatchlistError("a granted mark or family cannot be empty")
         known = set(self.mark_names())
         unknown = [m for m in marks if known and m not in known]
         kinds = {m.kind for m in self.catalog.marks} if self.catalog is not None else set()
