@@ -536,6 +536,8 @@ class ConsoleBackend:
 
     # -- triage ------------------------------------------------------------------------
     def transition(self, alert_id: int, change: Transition, actor: str) -> Alert:
+        if not 0 < alert_id <= MAX_ID:
+            raise NotFound(f"alert {alert_id}")
         try:
             alert = self.store.transition(alert_id, change, actor=actor)
         except KeyError:

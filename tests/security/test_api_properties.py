@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from console.app import create_app
 from indexer.text import Tokenizer
 
-from ..console.seed import Seeded, build_seeded  # type: ignore[misc]
+from ..console.seed import Seeded, build_seeded, login  # type: ignore[misc]
 
 HUGE = st.sampled_from([0, -1, 2**63, 2**63 - 1, 2**64, 10**30, -(2**63) - 1])
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
@@ -263,3 +263,20 @@ def test_ids_assignments_names_and_sizes(app_state: Any) -> None:
         headers={**holder, "Content-Type": "application/json"},
     )
     assert big.status_code == 413
+
+
+def test_pages_answer_huge_ids_with_404(tmp_path: Path) -> None:
+    seeded = build_seeded(tmp_path, Tokenizer(["冰墩墩"]))
+    with TestClient(create_app(seeded.deps), raise_server_exceptions=False,
+                    follow_redirects=False) as client:
+        csrf = login(client, "staff")
+        assert client.get(f"/alerts/{2**64}").status_code == 404
+        assert client.get(f"/alerts/{2**64}/evidence/{'0' * 64}").status_code == 404
+        for path, data in ((f"/alerts/{2**64}/assign", {"assignee": "staff"}),
+                           (f"/alerts/{2**64}/triage", {"action": "confirm"}),
+                           ("/alerts/bulk", {"action": "confirm", "ids": str(2**64)})):
+            answer = client.post(path, data={**data, "csrf": csrf})
+            assert answer.status_code < 500, (path, answer.status_code)
+        assert client.get("/search?to=9999-12-31").status_code == 200
+    seeded.deps.backend.index.close()
+    seeded.deps.backend.store.close()
