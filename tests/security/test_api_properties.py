@@ -267,14 +267,17 @@ def test_ids_assignments_names_and_sizes(app_state: Any) -> None:
 
 def test_pages_answer_huge_ids_with_404(tmp_path: Path) -> None:
     seeded = build_seeded(tmp_path, Tokenizer(["冰墩墩"]))
-    with TestClient(create_app(seeded.deps), raise_server_exceptions=False,
-                    follow_redirects=False) as client:
+    with TestClient(
+        create_app(seeded.deps), raise_server_exceptions=False, follow_redirects=False
+    ) as client:
         csrf = login(client, "staff")
         assert client.get(f"/alerts/{2**64}").status_code == 404
         assert client.get(f"/alerts/{2**64}/evidence/{'0' * 64}").status_code == 404
-        for path, data in ((f"/alerts/{2**64}/assign", {"assignee": "staff"}),
-                           (f"/alerts/{2**64}/triage", {"action": "confirm"}),
-                           ("/alerts/bulk", {"action": "confirm", "ids": str(2**64)})):
+        for path, data in (
+            (f"/alerts/{2**64}/assign", {"assignee": "staff"}),
+            (f"/alerts/{2**64}/triage", {"action": "confirm"}),
+            ("/alerts/bulk", {"action": "confirm", "ids": str(2**64)}),
+        ):
             answer = client.post(path, data={**data, "csrf": csrf})
             assert answer.status_code < 500, (path, answer.status_code)
         assert client.get("/search?to=9999-12-31").status_code == 200

@@ -11,6 +11,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
@@ -248,3 +249,35 @@ def test_pinned_transport_keeps_the_name_for_tls() -> None:
     assert str(seen[0].url) == "https://93.184.216.34/x"
     assert seen[0].headers["Host"] == "hook.example"
     assert seen[0].extensions["sni_hostname"] == "hook.example"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "169.254.169.254", "100.100.100.200"])
+def test_the_api_refuses_an_internal_email_channel_with_422(tmp_path: Path, host: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from console.app import create_app
+    from indexer.text import Tokenizer
+
+    from ..console.seed import build_seeded  # type: ignore[misc]
+
+    seeded = build_seeded(tmp_path, Tokenizer(["冰墩墩"]))
+    holder = {"Authorization": f"Bearer {seeded.tokens['ginseng']}"}
+    with TestClient(create_app(seeded.deps)) as client:
+        answer = client.put(
+            "/api/v1/channels/mail",
+            headers=holder,
+            json={
+                "type": "email",
+                "options": {
+                    "host": host,
+                    "port": 6379,
+                    "sender": "a@b.example",
+                    "to": ["c@d.example"],
+                },
+            },
+        )
+        assert answer.status_code == 422
+        assert "internal address" in answer.json()["detail"]
+        assert client.get("/api/v1/channels", headers=holder).json() == {"channels": []}
+    seeded.deps.backend.index.close()
+    seeded.deps.backend.store.close()
