@@ -127,3 +127,24 @@ def test_forwarded_for_is_read_only_from_a_trusted_proxy(seeded: Seeded) -> None
     with _app_with(seeded, checked) as client:  # no trusted proxy: the header is ignored
         codes = [_attempt(client, "staff", "wrong", forwarded=f"203.0.113.{i}") for i in range(7)]
     assert codes == [401] * 5 + [429] * 2
+
+
+@pytest.mark.parametrize(
+    "change", [{"password": "a new long password"}, {"active": False}, {"role": "staff"}]
+)
+def test_tokens_die_with_a_password_change_or_deactivation(
+    seeded: Seeded, change: dict[str, Any]
+) -> None:
+    admin = {"Authorization": f"Bearer {seeded.tokens['admin']}"}
+    holder = {"Authorization": f"Bearer {seeded.tokens['ginseng']}"}
+    with TestClient(create_app(seeded.deps)) as client:
+        assert client.get("/api/v1/me", headers=holder).status_code == 200
+        assert client.patch("/api/v1/users/ginseng", json=change, headers=admin).status_code == 200
+        if change.get("active") is False:  # re-enabling must not bring the token back
+            assert (
+                client.patch(
+                    "/api/v1/users/ginseng", json={"active": True}, headers=admin
+                ).status_code
+                == 200
+            )
+        assert client.get("/api/v1/me", headers=holder).status_code == 401
