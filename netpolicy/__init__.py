@@ -120,14 +120,16 @@ class AddressPolicy:
         if not name:
             raise BlockedAddress(target, "no host")
         literal = literal_address(name)
-        addresses = [literal] if literal else self.resolver(name, port)
         if self.is_allowed(name, port):
-            return Pinned(name, port, addresses[0] if addresses else name)
+            # Trusted by the operator: connect by name, trying every address as usual.
+            return Pinned(name, port, literal or name)
+        addresses = [literal] if literal else self.resolver(name, port)
         if not addresses:
             raise BlockedAddress(target, f"{name} does not resolve")
         # Every answer, not only the first: a mixed answer is a rebinding attempt.
         for address in addresses:
-            if is_internal(address):
+            # An allow-listed address ("127.0.0.1:8800") stays allowed under any name.
+            if is_internal(address) and not self.is_allowed(address, port):
                 raise BlockedAddress(target, f"{name} resolves to internal address {address}")
         return Pinned(name, port, addresses[0])
 
