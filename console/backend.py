@@ -302,6 +302,13 @@ class ConsoleBackend:
             self.store.grant(organisation, "family", kind, by)
         return self.grant_of(organisation)
 
+    def granted_mark_names(self, owner: str) -> list[str]:
+        grant = self.grant_of(owner)
+        names = set(grant.marks)
+        if self.catalog is not None:
+            names |= {m.name for m in self.catalog.marks if m.kind in grant.families}
+        return sorted(names)
+
     def _kind_of(self, mark: str) -> str | None:
         if self.catalog is None:
             return None

@@ -61,7 +61,8 @@ def portal_page(request: Request, session: HolderPage, error: str = "") -> Respo
             "watchlists": backend.watchlists(owner),
             "channels": backend.channels(owner),
             "channel_types": CHANNEL_TYPES,
-            "marks": backend.mark_names(),
+            # A rights holder is offered only the marks granted to them.
+            "marks": backend.mark_names() if owner is None else backend.granted_mark_names(owner),
             "error": error,
             "status": status or "",
         },
