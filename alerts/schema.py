@@ -94,6 +94,19 @@ watchlists = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
+# Which marks (or mark families: every mark of a kind) staff granted to a rights holder.
+mark_grants = sa.Table(
+    "mark_grants",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("organisation", sa.String(200), nullable=False),
+    sa.Column("scope", sa.String(10), nullable=False),  # mark | family
+    sa.Column("value", sa.String(100), nullable=False),  # mark name | kind (gi, olympic)
+    sa.Column("granted_by", sa.String(200), nullable=False),
+    sa.Column("granted_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("organisation", "scope", "value", name="uq_mark_grants"),
+)
+
 outbox = sa.Table(
     "outbox",
     metadata,

@@ -10,7 +10,7 @@ it twice; every change to an alert is written to its audit trail in the same tra
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from alerts import grants as grant_rules
 from alerts import lifecycle
 from alerts import watchlists as wl
 from alerts.config import AlertsConfig
@@ -61,6 +62,18 @@ class AlertStore:
         self.outbox = OutboxStore(self.engine)
         for watchlist in self.config.watchlists:
             self.save_watchlist(watchlist)
+        # The configuration file is the operator's: its holder watchlists' marks are granted.
+        with self.engine.begin() as conn:
+            for watchlist in self.config.watchlists:
+                if watchlist.owner_kind == "rights_holder":
+                    for mark in watchlist.marks:
+                        grant_rules.save_grant(
+                            conn, watchlist.owner, "mark", mark, "config", utcnow()
+                        )
+                    for kind in watchlist.kinds:
+                        grant_rules.save_grant(
+                            conn, watchlist.owner, "family", kind, "config", utcnow()
+                        )
 
     # -- alerts ----------------------------------------------------------------------
     def record(
@@ -90,6 +103,7 @@ class AlertStore:
                 ).scalars()
             )
             reopened: set[int] = set()
+            granted = grant_rules.load_grants(conn)
             for hit in hits:
                 reasons = [r.to_dict() for r in hit.reasons]
                 created = (
@@ -152,7 +166,7 @@ class AlertStore:
                     )
                 alert = _alert(_alert_by_id(conn, row["id"]))
                 if alert.status in lifecycle.NOTIFIABLE_STATUSES:
-                    self._route(conn, alert, routes, now)
+                    self._route(conn, alert, routes, now, granted)
                 changes.append(AlertChange(alert, created=bool(created), changes=what))
             for alert_id in reopened - {c.alert.id for c in changes}:
                 changes.append(
@@ -309,10 +323,15 @@ class AlertStore:
         with self.engine.connect() as conn:
             return _alert(_alert_by_id(conn, alert_id))
 
-    def alerts(self, status: str | None = None) -> list[Alert]:
+    def alerts(
+        self, status: str | None = None, where: sa.ColumnElement[bool] | None = None
+    ) -> list[Alert]:
+        """Alerts by id; `where` narrows in the query (a rights holder's grant)."""
         query = sa.select(alerts).order_by(alerts.c.id)
         if status:
             query = query.where(alerts.c.status == status)
+        if where is not None:
+            query = query.where(where)
         with self.engine.connect() as conn:
             return [_alert(r) for r in conn.execute(query).mappings()]
 
@@ -468,6 +487,22 @@ class AlertStore:
                 out.append(RepeatInfringer(members[0], total, tuple(m.id for m in members)))
         return sorted(out, key=lambda r: (-r.confirmed_alerts, r.seller.id))
 
+    # -- grants (which marks each rights holder holds) ----------------------------------
+    def grants(self) -> dict[str, grant_rules.Grant]:
+        with self.engine.connect() as conn:
+            return grant_rules.load_grants(conn)
+
+    def grant_of(self, organisation: str) -> grant_rules.Grant:
+        return self.grants().get(organisation, grant_rules.Grant(organisation))
+
+    def grant(self, organisation: str, scope: grant_rules.Scope, value: str, by: str) -> None:
+        with self.engine.begin() as conn:
+            grant_rules.save_grant(conn, organisation, scope, value, by, utcnow())
+
+    def revoke_grant(self, organisation: str, scope: grant_rules.Scope, value: str) -> bool:
+        with self.engine.begin() as conn:
+            return grant_rules.revoke_grant(conn, organisation, scope, value)
+
     # -- users and watchlists ---------------------------------------------------------
     def save_user(self, user: User) -> None:
         now = utcnow()
@@ -554,8 +589,12 @@ class AlertStore:
         alert: Alert,
         routes: Iterable[tuple[int, wl.Watchlist]],
         now: datetime,
+        granted: Mapping[str, grant_rules.Grant] | None = None,
     ) -> None:
-        """Queue the alert for every channel that wants it; keys make repeats no-ops."""
+        """Queue the alert for every channel that wants it; keys make repeats no-ops.
+
+        A rights holder's watchlist only ever routes alerts of marks granted to its owner.
+        """
         for channel in self.channel_names:
             key = idempotency_key(alert.id, None, channel)
             self.outbox.queue(
@@ -569,6 +608,10 @@ class AlertStore:
         for watchlist_id, watchlist in routes:
             if not wl.matches(watchlist, alert):
                 continue
+            if watchlist.owner_kind == "rights_holder":
+                grant = (granted or {}).get(watchlist.owner)
+                if grant is None or not grant.covers(alert.mark, alert.kind):
+                    continue
             for channel in watchlist.channels:
                 if watchlist.delivery == "digest":
                     conn.execute(

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from console.backend import BlockedTarget, GrantError, NotFound, WatchlistError
+from console.params import BadCursor
 from console.routes import admin, alerts, api, auth_pages, dashboard, portal, search
 from console.web import ConsoleDeps, LoginRequired, current_session, redirect, render, template_env
 
@@ -20,6 +22,15 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+MAX_BODY_BYTES = 1024 * 1024  # forms and JSON bodies; no route takes uploads larger than this
+# Domain errors that reach the app unhandled, and the status each one means.
+_DOMAIN_ERRORS: dict[type[Exception], int] = {
+    NotFound: 404,
+    GrantError: 403,
+    BlockedTarget: 422,
+    BadCursor: 400,
+    WatchlistError: 400,
+}
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -44,6 +55,17 @@ def create_app(deps: ConsoleDeps) -> FastAPI:
         app.include_router(module.router)
 
     @app.middleware("http")
+    async def body_limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        declared = request.headers.get("content-length", "")
+        too_big = declared.isdigit() and int(declared) > MAX_BODY_BYTES
+        if too_big or (not declared and request.headers.get("transfer-encoding")):
+            # A chunked body has no declared size: refused rather than read without a cap.
+            return JSONResponse({"detail": "request body too large"}, status_code=413)
+        return await call_next(request)
+
+    @app.middleware("http")
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
@@ -57,6 +79,14 @@ def create_app(deps: ConsoleDeps) -> FastAPI:
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         return redirect(f"/login?next={_quote(exc.next_url)}")
+
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        status = next(c for t, c in _DOMAIN_ERRORS.items() if isinstance(exc, t))
+        detail = "not found" if status == 404 else str(exc)
+        return await http_error(request, StarletteHTTPException(status, detail))
+
+    for error in _DOMAIN_ERRORS:
+        app.add_exception_handler(error, domain_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -155,8 +155,14 @@ class AuthStore:
             if not done:
                 raise AuthError(f"no user {username!r}")
             if active is False or role is not None or password is not None:
-                # A demoted, disabled or re-keyed account loses its open sessions.
+                # A demoted, disabled or re-keyed account loses its open sessions and its
+                # API tokens: re-enabling the account must not bring an old token back.
                 conn.execute(sessions.delete().where(sessions.c.username == username))
+                conn.execute(
+                    api_tokens.update()
+                    .where(api_tokens.c.username == username)
+                    .values(revoked=True)
+                )
 
     def users(self) -> list[tuple[Principal, bool]]:
         with self.engine.connect() as conn:

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import mimetypes
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,13 +25,13 @@ from PIL import Image, UnidentifiedImageError
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from alerts import grants as gr
 from alerts import lifecycle
 from alerts import watchlists as wl
 from alerts.channels.options import ChannelConfigError, masked
-from alerts.channels.registry import channel_options
+from alerts.channels.registry import channel_options, check_channel
 from alerts.index_status import IndexStatusSync
 from alerts.models import Alert, AuditEntry, SellerProfile, User
-from alerts.netguard import BlockedUrl, UrlPolicy
 from alerts.schema import alerts as alerts_table
 from alerts.schema import sellers as sellers_table
 from alerts.store import AlertStore
@@ -39,7 +40,9 @@ from console.highlight import Segment, highlight_segments, mark_segments, parse_
 from crawler.evidence.log import LogEntry
 from crawler.evidence.store import EvidenceStore
 from indexer.base import SearchIndex, SearchQuery, SortField
+from netpolicy import AddressPolicy, BlockedAddress
 
+GrantError = gr.GrantError
 Transition = lifecycle.Transition
 TransitionError = lifecycle.TransitionError
 WatchlistError = wl.WatchlistError
@@ -52,6 +55,23 @@ _SORTS: dict[str, SortField] = {"score": "score", "last_seen": "last_seen", "pri
 
 class NotFound(LookupError):
     """No such record, or not one the asker may see (the two are not told apart)."""
+
+
+MAX_ID = 2**63 - 1  # ids are 64-bit in every database we run on
+_BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def check_name(kind: str, name: str) -> str:
+    """Watchlist and channel names end up in URL paths: no slashes, no control characters."""
+    if not name or len(name) > 100 or _BAD_NAME.search(name):
+        raise WatchlistError(
+            f"{kind} name must be 1-100 characters without '/', '\\' or control characters"
+        )
+    return name
+
+
+class BlockedTarget(ValueError):
+    """A channel target the outbound-address policy refuses (the API answers 422)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,11 +210,11 @@ class ConsoleBackend:
         evidence_dir: Path,
         local: ConsoleStore,
         catalog: Any = None,
-        url_policy: UrlPolicy | None = None,
+        url_policy: AddressPolicy | None = None,
         crawl_runs: Callable[[int], Sequence[Any]] | None = None,
     ) -> None:
         self.index = index
-        self.url_policy = url_policy or UrlPolicy()
+        self.url_policy = url_policy or AddressPolicy()
         # Recent crawl runs (start, end, pages, items, errors, alerts) from the scheduler's
         # history; injected by the composition root so the console does not import it.
         self._crawl_runs = crawl_runs
@@ -204,20 +224,37 @@ class ConsoleBackend:
         self.catalog = catalog
 
     # -- visibility ------------------------------------------------------------------
+    # A rights holder sees an alert when its mark is granted to them (in the SQL query)
+    # and one of their active watchlists, narrowing that grant, matches it.
     def _owner_watchlists(self, owner: str) -> list[wl.Watchlist]:
         return [w for w in self.store.watchlists() if w.owner == owner and w.active]
 
+    def grant_of(self, owner: str) -> gr.Grant:
+        return self.store.grant_of(owner)
+
+    def _visible(
+        self, owner: str, where: sa.ColumnElement[bool] | None, status: str | None
+    ) -> list[Alert]:
+        condition = self.grant_of(owner).condition(alerts_table)
+        if where is not None:
+            condition = sa.and_(condition, where)
+        found = self.store.alerts(status, where=condition)
+        lists = self._owner_watchlists(owner)
+        return [a for a in found if any(wl.matches(w, a) for w in lists)]
+
     def alert(self, alert_id: int, owner: str | None = None) -> Alert:
         """The alert, if `owner` (None: staff) may see it; else NotFound."""
+        if not 0 < alert_id <= MAX_ID:
+            raise NotFound(f"alert {alert_id}")
+        if owner is not None:
+            found = self._visible(owner, alerts_table.c.id == alert_id, None)
+            if not found:
+                raise NotFound(f"alert {alert_id}")
+            return found[0]
         try:
-            alert = self.store.get(alert_id)
+            return self.store.get(alert_id)
         except KeyError:
             raise NotFound(f"alert {alert_id}") from None
-        if owner is not None and not any(
-            wl.matches(w, alert) for w in self._owner_watchlists(owner)
-        ):
-            raise NotFound(f"alert {alert_id}")
-        return alert
 
     def alerts(
         self,
@@ -226,14 +263,54 @@ class ConsoleBackend:
         mark: str | None = None,
         limit: int = 200,
     ) -> list[Alert]:
-        found = self.store.alerts(status or None)
+        where = alerts_table.c.mark == mark if mark else None
         if owner is not None:
-            lists = self._owner_watchlists(owner)
-            found = [a for a in found if any(wl.matches(w, a) for w in lists)]
-        if mark:
-            found = [a for a in found if a.mark == mark]
+            found = self._visible(owner, where, status or None)
+        else:
+            found = self.store.alerts(status or None, where=where)
         found.sort(key=lambda a: (a.last_seen, a.id), reverse=True)
         return found[:limit]
+
+    # -- grants (staff manage them) ----------------------------------------------------
+    def grants(self) -> list[gr.Grant]:
+        return sorted(self.store.grants().values(), key=lambda g: g.organisation)
+
+    def set_grant(
+        self, organisation: str, marks: Sequence[str], families: Sequence[str], by: str
+    ) -> gr.Grant:
+        """Replace what `organisation` holds; its watchlists narrow the new grant at once."""
+        if not organisation.strip():
+            raise WatchlistError("a grant needs an organisation")
+        if any(not v.strip() for v in (*marks, *families)):
+            raise WatchlistError("a granted mark or family cannot be empty")
+        known = set(self.mark_names())
+        unknown = [m for m in marks if known and m not in known]
+        kinds = {m.kind for m in self.catalog.marks} if self.catalog is not None else set()
+        unknown += [f"kind:{k}" for k in families if kinds and k not in kinds]
+        if unknown:
+            raise WatchlistError(f"not in the catalog: {', '.join(unknown)}")
+        current = self.grant_of(organisation)
+        for mark in current.marks - set(marks):
+            self.store.revoke_grant(organisation, "mark", mark)
+        for kind in current.families - set(families):
+            self.store.revoke_grant(organisation, "family", kind)
+        for mark in marks:
+            self.store.grant(organisation, "mark", mark, by)
+        for kind in families:
+            self.store.grant(organisation, "family", kind, by)
+        return self.grant_of(organisation)
+
+    def granted_mark_names(self, owner: str) -> list[str]:
+        grant = self.grant_of(owner)
+        names = set(grant.marks)
+        if self.catalog is not None:
+            names |= {m.name for m in self.catalog.marks if m.kind in grant.families}
+        return sorted(names)
+
+    def _kind_of(self, mark: str) -> str | None:
+        if self.catalog is None:
+            return None
+        return next((m.kind for m in self.catalog.marks if m.name == mark), None)
 
     # -- search ----------------------------------------------------------------------
     def search(self, params: SearchParams, facets: bool = True) -> SearchResult:
@@ -464,6 +541,8 @@ class ConsoleBackend:
 
     # -- triage ------------------------------------------------------------------------
     def transition(self, alert_id: int, change: Transition, actor: str) -> Alert:
+        if not 0 < alert_id <= MAX_ID:
+            raise NotFound(f"alert {alert_id}")
         try:
             alert = self.store.transition(alert_id, change, actor=actor)
         except KeyError:
@@ -472,7 +551,22 @@ class ConsoleBackend:
         return alert
 
     def assign(self, alert_ids: Iterable[int], assignee: str, by: str) -> None:
-        self.local.assign(alert_ids, assignee, by)
+        """Assign existing alerts to an existing user (NotFound naming what is missing)."""
+        ids = sorted(set(alert_ids))
+        if any(not 0 < i <= MAX_ID for i in ids):
+            raise NotFound("alert id out of range")
+        with self.store.engine.connect() as conn:
+            present = set(
+                conn.execute(
+                    sa.select(alerts_table.c.id).where(alerts_table.c.id.in_(ids))
+                ).scalars()
+            )
+        missing = [i for i in ids if i not in present]
+        if missing:
+            raise NotFound(f"alerts {', '.join(map(str, missing))}")
+        if assignee and assignee not in {u.name for u in self.store.users()}:
+            raise NotFound(f"user {assignee}")
+        self.local.assign(ids, assignee, by)
 
     def assignees(self, alert_ids: Iterable[int]) -> dict[int, str]:
         return self.local.assignees(alert_ids)
@@ -534,12 +628,22 @@ class ConsoleBackend:
         """Create or change a watchlist; a rights holder may only touch their own."""
         values = dict(data)
         existing = {w.name: w for w in self.store.watchlists()}
-        name = str(values.get("name", ""))
+        name = check_name("watchlist", str(values.get("name", "")))
         if owner is not None:
             if name in existing and existing[name].owner != owner:
                 raise NotFound(f"watchlist {name}")
             values["owner"] = owner
             values["owner_kind"] = "rights_holder"
+        if values.get("owner_kind", "rights_holder") == "rights_holder":
+            # Narrow within the grant, never widen it (staff grant first, then subscribe).
+            holder = str(values.get("owner", ""))
+            outside = self.grant_of(holder).outside(
+                [str(m) for m in values.get("marks", []) or []],
+                [str(k) for k in values.get("kinds", []) or []],
+                self._kind_of,
+            )
+            if outside:
+                raise gr.GrantError(holder, outside)
         allowed = {c.name for c in self.local.channels(owner)}
         if owner is None:
             allowed |= {c.name for c in self.local.channels()}
@@ -582,16 +686,15 @@ class ConsoleBackend:
         return out
 
     def save_channel(self, name: str, kind: str, options: Mapping[str, Any], owner: str) -> None:
+        check_name("channel", name)
         try:
-            channel_options(name, {"type": kind, **options})
+            # Rights holders must not make MarkWatch connect to internal services: every
+            # target of every channel type (URL, SMTP host, robot endpoint) is checked.
+            check_channel(name, {"type": kind, **options}, self.url_policy)
         except ChannelConfigError as exc:
             raise WatchlistError(str(exc)) from None
-        url = options.get("url")
-        if isinstance(url, str) and url:
-            try:  # rights holders must not make MarkWatch post to internal services
-                self.url_policy.check(url)
-            except BlockedUrl as exc:
-                raise WatchlistError(str(exc)) from None
+        except BlockedAddress as exc:
+            raise BlockedTarget(str(exc)) from None
         taken = {c.name: c.owner for c in self.local.channels()}
         if name in taken and taken[name] != owner:
             raise WatchlistError(f"channel name {name!r} is taken")

@@ -3,9 +3,11 @@
 ```toml
 [console]
 session_hours = 12          # a login lasts this long
-secure_cookies = false      # true when served over HTTPS (the cookie then needs it)
-login_max_failures = 5      # failed logins per client address and per user name ...
-login_window_seconds = 300  # ... within this window before logins are refused (429)
+secure_cookies = false      # Secure cookies; on by default when alerts.console_url is https
+login_max_failures = 5      # login attempts per client address and per account checked ...
+login_delay_seconds = 2     # ... then each further one waits this long, doubled each time,
+login_window_seconds = 300  # ... up to this long (a success clears the count)
+trusted_proxies = []        # peers whose X-Forwarded-For names the client (a reverse proxy)
 page_size = 20
 ```
 """
@@ -27,7 +29,9 @@ class ConsoleConfig:
     secure_cookies: bool = False
     login_max_failures: int = 5
     login_window_seconds: float = 300.0
+    login_delay_seconds: float = 2.0
     page_size: int = 20
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> ConsoleConfig:
@@ -37,6 +41,11 @@ class ConsoleConfig:
             if key not in cls.__dataclass_fields__:
                 raise ConsoleConfigError(f"console: unknown key {key!r}")
             expected = type(getattr(defaults, key))
+            if expected is tuple:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ConsoleConfigError(f"console.{key} must be a list of addresses")
+                values[key] = tuple(value)
+                continue
             if expected is bool:
                 if not isinstance(value, bool):
                     raise ConsoleConfigError(f"console.{key} must be true or false")

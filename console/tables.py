@@ -78,6 +78,16 @@ schedules = sa.Table(
 )
 
 
+# Login attempts per key ("ip:ADDRESS", "user:NAME"): see console.ratelimit.
+login_attempts = sa.Table(
+    "console_login_attempts",
+    metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_at", sa.Float, nullable=False),  # Unix time of the next permitted try
+)
+
+
 def console_engine(target: str | Path) -> Engine:
     """An engine on a database URL or SQLite path, with the console tables created."""
     text = str(target)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from alerts.netguard import UrlPolicy
 from alerts.store import AlertStore
 from console.auth import AuthStore
 from console.backend import ConsoleBackend
@@ -18,6 +18,7 @@ from console.web import ConsoleDeps
 from indexer.base import SearchIndex
 from markwatch.scheduler import CrawlHistory, history_target
 from markwatch.settings import Settings
+from netpolicy import AddressPolicy
 
 
 def crawl_runs_reader(settings: Settings) -> Callable[[int], Sequence[Any]]:
@@ -39,7 +40,10 @@ def build_console(
     settings: Settings, index: SearchIndex, store: AlertStore, catalog: Any = None
 ) -> ConsoleDeps:
     """The console's tables live in the store-of-record database (URL or SQLite file)."""
-    config = ConsoleConfig.from_mapping(settings.section("console"))
+    table = settings.section("console")
+    config = ConsoleConfig.from_mapping(table)
+    if "secure_cookies" not in table and store.config.console_url.startswith("https://"):
+        config = replace(config, secure_cookies=True)  # served over HTTPS: Secure cookies
     engine = console_engine(settings.db_url or settings.alerts_db_path)
     backend = ConsoleBackend(
         index,
@@ -47,12 +51,17 @@ def build_console(
         settings.evidence_dir,
         ConsoleStore(engine),
         catalog,
-        UrlPolicy.from_urls(settings.allowed_hosts),
+        AddressPolicy.from_hosts(settings.allowed_hosts),
         crawl_runs=crawl_runs_reader(settings),
     )
     return ConsoleDeps(
         backend=backend,
         auth=AuthStore(engine, session_hours=config.session_hours),
         config=config,
-        limiter=LoginRateLimiter(config.login_max_failures, config.login_window_seconds),
+        limiter=LoginRateLimiter(
+            config.login_max_failures,
+            config.login_window_seconds,
+            delay_seconds=config.login_delay_seconds,
+            engine=engine,  # shared by every console process on this database
+        ),
     )

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from alerts.channels import Channel
 from alerts.channels.options import ChannelConfigError
-from alerts.channels.registry import build_channel
+from alerts.channels.registry import build_channel, check_channel
 from alerts.channels.webhook import WebhookChannel
 from alerts.config import AlertsConfig
-from alerts.netguard import BlockedUrl, UrlPolicy
 from alerts.outbox import OutboxDispatcher
 from alerts.store import AlertStore
 from console.console_store import StoredChannel, existing_console_store
@@ -26,6 +25,7 @@ from indexer.sqlite_backend import SqliteIndex
 from indexer.tee import TeeIndex
 from indexer.text import Tokenizer
 from markwatch.settings import Settings
+from netpolicy import AddressPolicy, BlockedAddress
 
 logger = logging.getLogger(__name__)
 
@@ -66,18 +66,15 @@ def build_channels(settings: Settings, config: AlertsConfig | None = None) -> di
         channels[name] = WebhookChannel(url, name=name)
     for channel in config.channels:
         channels[channel.name] = build_channel(channel.name, channel.table)
-    # Channels rights holders saved in the portal: untrusted URLs, checked again here
-    # (DNS may have changed since they were saved).
-    policy = UrlPolicy.from_urls(settings.allowed_hosts)
+    # Channels rights holders saved in the portal: untrusted targets, checked again here
+    # (DNS may have changed since they were saved) and at every connection.
+    policy = AddressPolicy.from_hosts(settings.allowed_hosts)
     for stored in _portal_channels(settings):
-        target = stored.options.get("url")
+        table = {"type": stored.type, **stored.options}
         try:
-            if isinstance(target, str) and target:
-                policy.check(target)
-            channels[stored.name] = build_channel(
-                stored.name, {"type": stored.type, **stored.options}
-            )
-        except (BlockedUrl, ChannelConfigError) as exc:
+            check_channel(stored.name, table, policy)
+            channels[stored.name] = build_channel(stored.name, table, policy)
+        except (BlockedAddress, ChannelConfigError) as exc:
             logger.error("channel %s not loaded: %s", stored.name, exc)
     return channels
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import httpx
 
-from alerts.netguard import BlockedUrl, UrlPolicy
+from netpolicy import AddressPolicy
+from netpolicy.http import PinnedTransport, PolicyError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 15.0
@@ -28,28 +29,21 @@ def fetch_image(
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float = DEFAULT_TIMEOUT,
     client: httpx.Client | None = None,
-    policy: UrlPolicy | None = None,
+    policy: AddressPolicy | None = None,
 ) -> bytes:
     """The body of `url`, refusing anything over `max_bytes` without reading it all.
 
-    Every request, redirects included, must pass `policy` (no internal addresses).
+    Every request, redirects included, must pass `policy` (no internal addresses), and the
+    connection goes to the address that was checked.
     """
     if not is_url(url):
         raise ImageFetchError(f"not an http(s) URL: {url}")
-    guard = policy or UrlPolicy()
-
-    def check(request: httpx.Request) -> None:
-        try:
-            guard.check(str(request.url))
-        except BlockedUrl as exc:
-            raise ImageFetchError(str(exc)) from None
-
     owned = client is None
     http = client or httpx.Client(
         timeout=timeout,
         follow_redirects=True,
         headers={"User-Agent": "MarkWatch image fetch"},
-        event_hooks={"request": [check]},
+        transport=PinnedTransport(policy or AddressPolicy()),
     )
     try:
         with http.stream("GET", url) as response:
@@ -64,6 +58,8 @@ def fetch_image(
                 if len(body) > max_bytes:  # a lying or absent Content-Length
                     raise ImageFetchError(f"image too large: over the {max_bytes} byte limit")
             return bytes(body)
+    except PolicyError as exc:
+        raise ImageFetchError(str(exc.blocked)) from None
     except httpx.HTTPError as exc:
         raise ImageFetchError(f"cannot fetch {url}: {exc}") from None
     finally:

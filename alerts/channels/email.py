@@ -15,6 +15,8 @@ from alerts.channels import DeliveryError
 from alerts.channels.options import Option
 from alerts.messages import MessageRenderer
 from alerts.models import OutboxMessage
+from netpolicy import AddressPolicy, BlockedAddress
+from netpolicy.smtp import open_smtp
 
 TYPE = "email"
 OPTIONS = (
@@ -33,11 +35,16 @@ KEY_HEADER = "X-MarkWatch-Idempotency-Key"
 
 class EmailChannel:
     def __init__(
-        self, name: str, options: dict[str, Any], renderer: MessageRenderer | None = None
+        self,
+        name: str,
+        options: dict[str, Any],
+        renderer: MessageRenderer | None = None,
+        policy: AddressPolicy | None = None,
     ) -> None:
         self.name = name
         self._options = options
         self._renderer = renderer or MessageRenderer()
+        self._policy = policy or AddressPolicy()
 
     def compose(self, message: OutboxMessage) -> EmailMessage:
         rendered = self._renderer.render(message.payload)
@@ -55,22 +62,18 @@ class EmailChannel:
         mail = self.compose(message)
         opts = self._options
         try:
-            smtp: smtplib.SMTP
-            if opts["ssl"]:
-                smtp = smtplib.SMTP_SSL(
-                    opts["host"],
-                    opts["port"],
-                    timeout=opts["timeout"],
-                    context=ssl.create_default_context(),
-                )
-            else:
-                smtp = smtplib.SMTP(opts["host"], opts["port"], timeout=opts["timeout"])
+            # Resolved once and checked; the connection goes to that address (no rebinding).
+            smtp = open_smtp(
+                self._policy, opts["host"], opts["port"], opts["timeout"], use_ssl=opts["ssl"]
+            )
             with smtp:
                 if opts["starttls"]:
                     smtp.starttls(context=ssl.create_default_context())
                 if opts["username"]:
                     smtp.login(opts["username"], opts["password"] or "")
                 smtp.send_message(mail)
+        except BlockedAddress as exc:
+            raise DeliveryError(f"{self.name}: {exc}", retryable=False) from exc
         except smtplib.SMTPResponseException as exc:
             # 4xx is the server asking us to come back later; 5xx will not change.
             raise DeliveryError(
@@ -87,5 +90,10 @@ class EmailChannel:
         return None
 
 
-def build(name: str, options: dict[str, Any]) -> EmailChannel:
-    return EmailChannel(name, options)
+def check(options: dict[str, Any], policy: AddressPolicy) -> None:
+    """The address policy at save and load time (BlockedAddress when refused)."""
+    policy.check_host(str(options["host"]), int(options["port"]))
+
+
+def build(name: str, options: dict[str, Any], policy: AddressPolicy) -> EmailChannel:
+    return EmailChannel(name, options, policy=policy)

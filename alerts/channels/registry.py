@@ -8,6 +8,7 @@ from typing import Any
 
 from alerts.channels import Channel, dingtalk, email, feishu, webhook, wecom
 from alerts.channels.options import ChannelConfigError, parse_options
+from netpolicy import AddressPolicy
 
 CHANNEL_MODULES: dict[str, ModuleType] = {
     module.TYPE: module for module in (webhook, email, dingtalk, wecom, feishu)
@@ -27,7 +28,30 @@ def channel_options(name: str, table: Mapping[str, Any]) -> tuple[ModuleType, di
     return module, parse_options(name, module.OPTIONS, raw)
 
 
-def build_channel(name: str, table: Mapping[str, Any]) -> Channel:
+def check_channel(name: str, table: Mapping[str, Any], policy: AddressPolicy) -> None:
+    """Validate the table and its targets against the address policy (BlockedAddress)."""
     module, options = channel_options(name, table)
-    channel: Channel = module.build(name, options)
+    module.check(options, policy)
+
+
+def build_channel(
+    name: str, table: Mapping[str, Any], policy: AddressPolicy | None = None
+) -> Channel:
+    """Build a channel that checks its targets again at connect time.
+
+    Without a policy the targets the table names are trusted (the operator wrote them into
+    the configuration file); channels rights holders saved get the strict policy.
+    """
+    module, options = channel_options(name, table)
+    if policy is None:
+        policy = AddressPolicy().allowing(*_targets(module, options))
+    channel: Channel = module.build(name, options, policy)
     return channel
+
+
+def _targets(module: ModuleType, options: Mapping[str, Any]) -> list[str]:
+    if module is webhook:
+        return [str(options["url"])]
+    if module is email:
+        return [f"{options['host']}:{options['port']}"]
+    return [f"{module.ENDPOINT}:443"]

@@ -16,6 +16,7 @@ from alerts.channels import DeliveryError
 from alerts.channels.options import ChannelConfigError, mask
 from alerts.messages import MessageRenderer
 from alerts.models import OutboxMessage
+from netpolicy import AddressPolicy, BlockedAddress
 
 APPRISE_LOGGER = "apprise"
 
@@ -38,9 +39,18 @@ class RobotChannel:
     """Sends the rendered text (subject on the first line) to one apprise robot URL."""
 
     def __init__(
-        self, name: str, url: str, secrets: Sequence[str], renderer: MessageRenderer | None = None
+        self,
+        name: str,
+        url: str,
+        secrets: Sequence[str],
+        renderer: MessageRenderer | None = None,
+        *,
+        endpoint: str = "",
+        policy: AddressPolicy | None = None,
     ) -> None:
         self.name = name
+        self.endpoint = endpoint  # host name of the robot API (fixed by the service)
+        self._policy = policy or AddressPolicy()
         self._secrets = tuple(s for s in secrets if s)
         self._renderer = renderer or MessageRenderer()
         self._apprise = apprise.Apprise()
@@ -76,6 +86,13 @@ class RobotChannel:
         return f"{rendered.subject}\n{rendered.text}"
 
     def send(self, message: OutboxMessage) -> None:
+        if self.endpoint:
+            # apprise connects through requests, which cannot be pinned to an address; the
+            # endpoint is the service's fixed host, checked here right before sending.
+            try:
+                self._policy.check_host(self.endpoint, 443)
+            except BlockedAddress as exc:
+                raise DeliveryError(f"{self.name}: {exc}", retryable=False) from exc
         with self._redacted():
             ok = self._apprise.notify(body=self.text(message))
         if not ok:
@@ -84,3 +101,9 @@ class RobotChannel:
 
     def close(self) -> None:
         return None
+
+
+def check_token(channel: str, value: str) -> None:
+    """Robot tokens go into an apprise URL: nothing that could change its host or path."""
+    if any(c in value for c in "/@:?#\\ ") or not value.isprintable():
+        raise ChannelConfigError(f"channel {channel!r}: the robot token has invalid characters")

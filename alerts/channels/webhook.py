@@ -18,6 +18,8 @@ import httpx
 from alerts.channels import DeliveryError
 from alerts.channels.options import Option
 from alerts.models import OutboxMessage
+from netpolicy import AddressPolicy
+from netpolicy.http import PinnedTransport, PolicyError
 
 TYPE = "webhook"
 OPTIONS = (
@@ -68,13 +70,17 @@ class WebhookChannel:
         name: str | None = None,
         secret: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        policy: AddressPolicy | None = None,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"webhook URL must be http(s), got {url!r}")
         self.url = url
         self.name = name or f"webhook:{url}"
         self._secret = secret or None
-        self._client = httpx.Client(timeout=timeout, transport=transport)
+        # Checked at connect time too, on the address actually connected to (DNS rebinding).
+        # Redirects are not followed (httpx's default), so only this URL is ever reached.
+        guarded = PinnedTransport(policy or AddressPolicy().allowing(url), transport)
+        self._client = httpx.Client(timeout=timeout, transport=guarded)
 
     def headers(self, message: OutboxMessage, body: bytes) -> dict[str, str]:
         headers = {
@@ -93,6 +99,8 @@ class WebhookChannel:
             response = self._client.post(
                 self.url, content=body, headers=self.headers(message, body)
             )
+        except PolicyError as exc:
+            raise DeliveryError(f"{self.name}: {exc.blocked}", retryable=False) from exc
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{self.name}: {type(exc).__name__}: {exc}") from exc
         if response.status_code >= 300:
@@ -106,7 +114,16 @@ class WebhookChannel:
         self._client.close()
 
 
-def build(name: str, options: dict[str, Any]) -> WebhookChannel:
+def check(options: dict[str, Any], policy: AddressPolicy) -> None:
+    """The address policy at save and load time (BlockedAddress when refused)."""
+    policy.check_url(str(options["url"]))
+
+
+def build(name: str, options: dict[str, Any], policy: AddressPolicy) -> WebhookChannel:
     return WebhookChannel(
-        options["url"], timeout=options["timeout"], name=name, secret=options["secret"]
+        options["url"],
+        timeout=options["timeout"],
+        name=name,
+        secret=options["secret"],
+        policy=policy,
     )

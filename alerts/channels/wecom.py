@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.channels.options import Option
-from alerts.channels.robot import RobotChannel
+from alerts.channels.robot import RobotChannel, check_token
+from netpolicy import AddressPolicy
 
 TYPE = "wecom"
+ENDPOINT = "qyapi.weixin.qq.com"
 OPTIONS = (Option("key", required=True, secret=True, help="key= of the robot webhook"),)
 
 
@@ -15,5 +17,13 @@ def apprise_url(options: dict[str, Any]) -> str:
     return f"wecombot://{options['key']}"
 
 
-def build(name: str, options: dict[str, Any]) -> RobotChannel:
-    return RobotChannel(name, apprise_url(options), (options["key"],))
+def check(options: dict[str, Any], policy: AddressPolicy) -> None:
+    """The address policy at save and load time (BlockedAddress when refused)."""
+    policy.check_host(ENDPOINT, 443)
+
+
+def build(name: str, options: dict[str, Any], policy: AddressPolicy) -> RobotChannel:
+    check_token(name, options["key"] or "")
+    return RobotChannel(
+        name, apprise_url(options), (options["key"],), endpoint=ENDPOINT, policy=policy
+    )

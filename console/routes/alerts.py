@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from starlette.datastructures import FormData
 
 from console import triage
 from console.auth import Session
-from console.backend import AlertDetail, ConsoleBackend, NotFound, TransitionError
+from console.backend import AlertDetail, ConsoleBackend, TransitionError
 from console.casefile import build_case_file, case_file_name
 from console.i18n import Translator
 from console.web import (
@@ -30,10 +30,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def detail_or_404(backend: ConsoleBackend, alert_id: int, owner: str | None) -> AlertDetail:
-    try:
-        return backend.detail(alert_id, owner)
-    except NotFound:
-        raise HTTPException(status_code=404, detail="not found") from None
+    """The alert's detail; NotFound becomes a 404 in the app's one handler (console.app)."""
+    return backend.detail(alert_id, owner)
 
 
 def summary_html(env: jinja2.Environment, lang: str, detail: AlertDetail) -> str:
@@ -61,11 +59,8 @@ def case_file_response(request: Request, detail: AlertDetail) -> Response:
 
 def evidence_response(request: Request, alert_id: int, sha256: str, owner: str | None) -> Response:
     backend = deps_of(request).backend
-    try:
-        alert = backend.alert(alert_id, owner)
-        file, path = backend.evidence_file(alert, sha256)
-    except NotFound:
-        raise HTTPException(status_code=404, detail="not found") from None
+    alert = backend.alert(alert_id, owner)  # NotFound: 404 (console.app)
+    file, path = backend.evidence_file(alert, sha256)
     headers = {
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "private, max-age=3600",

@@ -7,6 +7,7 @@ import secrets
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from console.ratelimit import client_address
 from console.web import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -60,9 +61,16 @@ def login(
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_token or not secrets.compare_digest(cookie_token, csrf):
         return _login_error(request, next, "error", 403)
-    client = request.client.host if request.client else "?"
-    keys = (f"ip:{client}", f"user:{username.strip().casefold()}")
-    wait = deps.limiter.retry_after(keys)
+    peer = request.client.host if request.client else "?"
+    client = client_address(
+        peer, request.headers.get("x-forwarded-for", ""), deps.config.trusted_proxies
+    )
+    account = username.strip().casefold()
+    known = deps.auth.user(username.strip())
+    # A stranger must not be able to shut admins out: their account counter is per address.
+    user_key = f"user:{account}@{client}" if known and known.is_admin else f"user:{account}"
+    keys = (f"ip:{client}", user_key)
+    wait = deps.limiter.reserve(keys)  # counted before the check: parallel guesses queue up
     if wait > 0:
         response = _login_error(request, next, "too_many", 429)
         response.headers["Retry-After"] = str(int(wait) + 1)

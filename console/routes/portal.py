@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from console.backend import NotFound, WatchlistError
+from console.backend import BlockedTarget, GrantError, NotFound, WatchlistError
 from console.web import (
     HolderForm,
     HolderPage,
@@ -61,7 +61,8 @@ def portal_page(request: Request, session: HolderPage, error: str = "") -> Respo
             "watchlists": backend.watchlists(owner),
             "channels": backend.channels(owner),
             "channel_types": CHANNEL_TYPES,
-            "marks": backend.mark_names(),
+            # A rights holder is offered only the marks granted to them.
+            "marks": backend.mark_names() if owner is None else backend.granted_mark_names(owner),
             "error": error,
             "status": status or "",
         },
@@ -75,10 +76,10 @@ async def save_watchlist(request: Request, session: HolderForm) -> Response:
     owner = owner_scope(session.principal)
     data = watchlist_from_form(form)
     if owner is None and "owner" not in data:
-        data["owner"] = session.principal.owner_name
+        data |= {"owner": session.principal.owner_name, "owner_kind": "staff_team"}
     try:
         deps_of(request).backend.save_watchlist(data, owner)
-    except (WatchlistError, NotFound) as exc:
+    except (WatchlistError, NotFound, GrantError) as exc:
         return redirect("/portal?" + urlencode({"error": str(exc)}))
     return redirect("/portal")
 
@@ -103,7 +104,7 @@ async def save_channel(request: Request, session: HolderForm) -> Response:
             options,
             session.principal.owner_name,
         )
-    except (tomllib.TOMLDecodeError, WatchlistError) as exc:
+    except (tomllib.TOMLDecodeError, WatchlistError, BlockedTarget) as exc:
         return redirect("/portal?" + urlencode({"error": str(exc)}))
     return redirect("/portal")
 

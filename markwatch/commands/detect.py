@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from alerts.netguard import UrlPolicy
 from detectors.image.analyze import ImageAnalyzer
 from detectors.types import Finding, ImageEvidence, Listing, ListingError
 from markwatch.compose import build_detector
 from markwatch.image_fetch import ImageFetchError, fetch_image, is_url
 from markwatch.settings import Settings
+from netpolicy import AddressPolicy
 
 NAME = "detect"
 HELP = "run the detectors over Listing JSONL; Finding JSONL on stdout"
@@ -32,7 +32,7 @@ class _ImageReader:
     def __init__(self, base_dir: Path, settings: Settings, ocr: bool) -> None:
         self.base_dir = base_dir
         self.ocr = ocr
-        self.policy = UrlPolicy.from_urls(settings.allowed_hosts)
+        self.policy = AddressPolicy.from_hosts(settings.allowed_hosts)
         self._analyzer: ImageAnalyzer | None = None
 
     def evidence(self, listing: Listing) -> list[ImageEvidence]:

@@ -54,5 +54,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "to create the first admin",
                 file=sys.stderr,
             )
-        uvicorn.run(create_app(deps), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            create_app(deps),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            # The console reads X-Forwarded-For itself, from [console] trusted_proxies only.
+            proxy_headers=False,
+        )
     return 0

@@ -110,18 +110,22 @@ def build_seeded(root: Path, tokenizer: Tokenizer) -> Seeded:
         for change in store.record(listing, finding, at=SEEN):
             alert_ids[listing.id] = change.alert.id
     index.refresh()
+    # Staff grant each holder its marks; the watchlists narrow within those grants.
+    store.grant(OLYMPIC_OFFICE, "family", "olympic", "staff")
+    store.grant(GINSENG_ASSOCIATION, "mark", "长白山人参", "staff")
     store.save_watchlist(Watchlist("olympic", OLYMPIC_OFFICE, marks=("冰墩墩", "雪容融")))
     store.save_watchlist(Watchlist("changbaishan", GINSENG_ASSOCIATION, marks=("长白山人参",)))
 
     engine = console_engine(root / "alerts.sqlite3")
-    config = ConsoleConfig(login_max_failures=3)
+    config = ConsoleConfig(login_max_failures=3, login_delay_seconds=60.0)
     deps = ConsoleDeps(
         backend=ConsoleBackend(index, store, root / "evidence", ConsoleStore(engine)),
         # Cheap argon2 parameters: the tests exercise the flow, not the cost.
         auth=AuthStore(engine, hasher=PasswordHasher(time_cost=1, memory_cost=1024,
                                                      parallelism=1)),
         config=config,
-        limiter=LoginRateLimiter(config.login_max_failures, config.login_window_seconds),
+        limiter=LoginRateLimiter(config.login_max_failures, config.login_window_seconds,
+                                 delay_seconds=config.login_delay_seconds, engine=engine),
     )
     tokens = {}
     for name, role, org in (("admin", "admin", ""), ("staff", "staff", ""),
