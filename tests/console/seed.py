@@ -7,12 +7,14 @@ Four listings: a 冰墩墩 plush whose photo carries the insignia (with the matc
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from PIL import Image, ImageDraw
 
 from alerts.store import AlertStore
 from alerts.watchlists import Watchlist
@@ -31,7 +33,6 @@ from indexer.base import IndexedDoc
 from indexer.sqlite_backend import SqliteIndex
 from indexer.text import Tokenizer
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSWORD = "correct horse battery"
 OLYMPIC_OFFICE = "北京冬奥组委特许办"
 GINSENG_ASSOCIATION = "长白山人参协会"
@@ -92,11 +93,22 @@ def _listings() -> list[tuple[Listing, Finding]]:
     ]
 
 
+def _plush_photo() -> bytes:
+    """A PNG drawn here (the console only stores and serves it): a figure inside QUAD."""
+    image = Image.new("RGB", (273, 320), (235, 240, 245))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((60, 40, 230, 300), radius=40, fill=(250, 250, 250), outline=(0, 0, 0))
+    draw.ellipse((95, 90, 195, 170), fill=(20, 20, 20))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def build_seeded(root: Path, tokenizer: Tokenizer) -> Seeded:
     index = SqliteIndex(root / "index.sqlite3", tokenizer)
     store = AlertStore(root / "alerts.sqlite3")
     evidence = EvidenceStore(root / "evidence")
-    image = (FIXTURES / "bing_dwen_dwen.png").read_bytes()
+    image = _plush_photo()
     page = CapturedExchange("https://item.taobao.example/1001", "GET", [], 200,
                             [("Content-Type", "text/html")], b"<html>plush</html>")
     photo = CapturedExchange(IMAGE_URL, "GET", [], 200, [("Content-Type", "image/png")], image)
