@@ -1,4 +1,4 @@
-"""The `[console]` configuration, parsed once into a frozen dataclass.
+"""The `[console]` configuration (validated by markwatch's settings layer).
 
 ```toml
 [console]
@@ -12,13 +12,7 @@ page_size = 20
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-
-class ConsoleConfigError(ValueError):
-    """A bad `[console]` table; the message names the key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +22,3 @@ class ConsoleConfig:
     login_max_failures: int = 5
     login_window_seconds: float = 300.0
     page_size: int = 20
-
-    @classmethod
-    def from_mapping(cls, table: Mapping[str, Any]) -> ConsoleConfig:
-        defaults = cls()
-        values: dict[str, Any] = {}
-        for key, value in table.items():
-            if key not in cls.__dataclass_fields__:
-                raise ConsoleConfigError(f"console: unknown key {key!r}")
-            expected = type(getattr(defaults, key))
-            if expected is bool:
-                if not isinstance(value, bool):
-                    raise ConsoleConfigError(f"console.{key} must be true or false")
-            elif isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConsoleConfigError(f"console.{key} must be a number, not {value!r}")
-            elif value <= 0:
-                raise ConsoleConfigError(f"console.{key} must be positive")
-            values[key] = expected(value)
-        return cls(**values)

@@ -9,7 +9,6 @@ from alerts.netguard import UrlPolicy
 from alerts.store import AlertStore
 from console.auth import AuthStore
 from console.backend import ConsoleBackend
-from console.config import ConsoleConfig
 from console.console_store import ConsoleStore
 from console.ratelimit import LoginRateLimiter
 from console.tables import console_engine
@@ -38,7 +37,7 @@ def build_console(
     settings: Settings, index: SearchIndex, store: AlertStore, catalog: Any = None
 ) -> ConsoleDeps:
     """The console's tables live in the store-of-record database (URL or SQLite file)."""
-    config = ConsoleConfig.from_mapping(settings.section("console"))
+    config = settings.console
     engine = console_engine(settings.db_url or settings.alerts_db_path)
     backend = ConsoleBackend(
         index,

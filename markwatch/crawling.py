@@ -11,7 +11,6 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
 from crawler.components import SETTING, PipelineComponents
-from crawler.evidence.config import EvidenceConfig
 from markwatch.settings import Settings
 
 
@@ -23,12 +22,16 @@ class CrawlJob:
 
 def crawl_overrides(settings: Settings, *, screenshots: bool | None = None) -> dict[str, Any]:
     """Scrapy settings that plug a crawl into MarkWatch's data directory."""
-    evidence = EvidenceConfig.from_mapping(settings.section("evidence"))
+    evidence = settings.evidence
     if screenshots is not None:
         evidence = dataclasses.replace(evidence, screenshots=screenshots)
     return {
         "MARKWATCH_IMAGES_STORE": str(settings.data_dir / "images"),
         "MARKWATCH_ALLOWED_HOSTS": list(settings.allowed_hosts),
+        "MARKWATCH_DATA_DIR": str(settings.data_dir),
+        "MARKWATCH_COOKIES_FILE": str(settings.cookies_file or ""),
+        "MARKWATCH_PROXY": settings.proxy,
+        "MARKWATCH_INCREMENTAL": settings.incremental,
         **evidence.scrapy_settings(settings.evidence_dir),
     }
 

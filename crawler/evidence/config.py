@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +22,6 @@ class EvidenceConfig:
     def __post_init__(self) -> None:
         if self.max_images < 0 or self.buffer_size < 1 or self.screenshot_timeout_s <= 0:
             raise ValueError(f"invalid evidence settings: {self}")
-
-    @classmethod
-    def from_mapping(cls, table: Mapping[str, Any]) -> EvidenceConfig:
-        unknown = set(table) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown [evidence] keys: {sorted(unknown)}")
-        return cls(**dict(table))
 
     @classmethod
     def from_scrapy(cls, settings: BaseSettings) -> EvidenceConfig:

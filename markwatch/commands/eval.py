@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from detectors import Detector, DetectorConfig, load_catalog
+from detectors import Detector, load_catalog
 from detectors.evaluation import EVAL_DIR, evaluate, load_rows
 from markwatch.settings import Settings
 
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     detector = Detector(
         load_catalog(settings.catalog_dirs),
-        DetectorConfig.from_mapping(settings.section("detector")),
+        settings.detector,
     )
     report = evaluate(detector, load_rows(args.input or [EVAL_DIR]))
     out = report.to_dict(max_mistakes=args.mistakes)

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from markwatch.cli import main
+from markwatch.config import ConfigError
 from markwatch.scheduler import (
     CrawlHistory,
     CrawlOutcome,
     JobSpec,
     ScheduleConfig,
-    ScheduleError,
     Scheduler,
 )
+from markwatch.settings import load_settings
 
 T0 = datetime(2026, 3, 1, 10, 2, tzinfo=UTC)
 
@@ -168,20 +169,26 @@ def test_previous_item_counts_are_the_health_baseline(tmp_path: Path) -> None:
     assert [b for _, _, b in runner.started] == [[], [600], [610, 600]]
 
 
+_JOB = '[[schedule.jobs]]\nname = "a"\nspider = "t"\n'
+
+
 @pytest.mark.parametrize(
-    ("table", "message"),
+    ("toml", "path", "message"),
     [
-        ({"jobs": [{"name": "a", "spider": "taobao", "cron": "61 * * * *"}]}, "cron"),
-        ({"jobs": [{"name": "a", "spider": "taobao"}]}, "missing 'cron'"),
-        ({"jobs": [{"name": "a", "spider": "t", "cron": "* * * * *", "missed": "all"}]},
-         "missed"),
-        ({"jobs": [{"name": "a", "spider": "t", "cron": "* * * * *"}] * 2}, "duplicate"),
+        (_JOB + 'cron = "61 * * * *"\n', "schedule.jobs.0", "invalid cron"),
+        (_JOB, "schedule.jobs.0.cron", "required key missing"),
+        (_JOB + 'cron = "* * * * *"\nmissed = "all"\n', "schedule.jobs.0.missed", "'once'"),
+        ((_JOB + 'cron = "* * * * *"\n') * 2, "schedule.jobs", "duplicate"),
     ],
 )
-def test_bad_schedules_are_rejected_with_the_reason(table: dict[str, object],
-                                                    message: str) -> None:
-    with pytest.raises(ScheduleError, match=message):
-        ScheduleConfig.from_mapping(table)
+def test_bad_schedules_are_rejected_with_the_reason(
+    tmp_path: Path, toml: str, path: str, message: str
+) -> None:
+    config = tmp_path / "mw.toml"
+    config.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings(config, environ={})
+    assert info.value.path == path
 
 
 def test_history_is_shown_in_the_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
