@@ -20,7 +20,7 @@ from crawler.keywords import parse_keywords_arg
 from crawler.parsers import ali1688 as ali1688_parser
 from crawler.parsers.common import dig, embedded_json
 from crawler.parsers.errors import ParseError
-from crawler.spiders.taobao import DEFAULT_BASE_URL
+from crawler.spiders.common import DEFAULT_BASE_URL
 
 _PAGE_CONFIG = re.compile(r"\bpageConfig\s*=\s*")
 _MAX_PAGES = 50  # 1688 itself stops at 50 result pages

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from crawler.parsers import cantonfair as cantonfair_parser
 from crawler.parsers.common import as_dict, dig
 from crawler.parsers.errors import ParseError
-from crawler.spiders.taobao import DEFAULT_BASE_URL
+from crawler.spiders.common import DEFAULT_BASE_URL
 
 _MAX_PAGES = 500
 

@@ -17,7 +17,7 @@ from scrapy.http import Response
 
 from crawler.parsers import jd as jd_parser
 from crawler.parsers.errors import ParseError
-from crawler.spiders.taobao import DEFAULT_BASE_URL
+from crawler.spiders.common import DEFAULT_BASE_URL
 from detectors.types import Listing
 
 _TOTAL_PAGES = re.compile(r"共\s*<b>\s*(\d+)\s*</b>\s*页")

@@ -14,7 +14,7 @@ from scrapy.http import Response
 from crawler.parsers import pdd as pdd_parser
 from crawler.parsers.common import as_dict, strip_tags, text_of
 from crawler.parsers.errors import ParseError
-from crawler.spiders.taobao import DEFAULT_BASE_URL
+from crawler.spiders.common import DEFAULT_BASE_URL
 from detectors.types import Listing
 
 _MAX_PAGES = 200

@@ -18,9 +18,9 @@ from scrapy.http import Response
 from crawler.parsers import taobao as taobao_parser
 from crawler.parsers.common import dig, embedded_json
 from crawler.parsers.errors import ParseError
+from crawler.spiders.common import DEFAULT_BASE_URL
 from detectors.types import Listing
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8800"
 _PAGE_CONFIG = re.compile(r"g_page_config\s*=\s*")
 _PAGE_SIZE = 44
 _MAX_PAGES = 100  # what s.taobao.com itself serves

@@ -13,7 +13,8 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.browser import CHROMIUM_ARGS, chromium_path
-from crawler.spiders.taobao import DEFAULT_BASE_URL, TaobaoSpider
+from crawler.spiders.common import DEFAULT_BASE_URL
+from crawler.spiders.taobao import TaobaoSpider
 from detectors.types import Listing, Seller
 
 

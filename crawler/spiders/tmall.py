@@ -23,8 +23,8 @@ from crawler.keywords import parse_keywords_arg
 from crawler.parsers import tmall as tmall_parser
 from crawler.parsers.common import as_dict, embedded_json, load_json, text_of
 from crawler.parsers.errors import ParseError
+from crawler.spiders.common import DEFAULT_BASE_URL
 from crawler.spiders.lazy_images import image_urls
-from crawler.spiders.taobao import DEFAULT_BASE_URL
 from detectors.types import Listing
 
 _LIST_CONFIG = re.compile(r"__ITEMLIST_CONFIG__\s*=\s*")

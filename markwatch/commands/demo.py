@@ -18,8 +18,8 @@ from crawler.components import CrawlCounters, PipelineComponents
 from markwatch.compose import services
 from markwatch.crawling import CrawlJob, crawl_overrides, run_crawls
 from markwatch.settings import Settings
-from markwatch.webhook_sink import WebhookSink
 from testbed.server import TestbedServer
+from testbed.webhook_sink import WebhookSink
 
 NAME = "demo"
 HELP = "crawl the local testbed end to end and print a JSON summary"

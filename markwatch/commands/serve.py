@@ -15,8 +15,8 @@ from console.app import create_app
 from console.auth import AuthError
 from console.routes.admin import create_account
 from console.web import ConsoleDeps
-from console.wiring import build_console
 from markwatch.compose import services
+from markwatch.console_wiring import build_console
 from markwatch.settings import Settings
 
 NAME = "serve"

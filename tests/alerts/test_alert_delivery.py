@@ -10,7 +10,7 @@ from alerts.channels.webhook import WebhookChannel
 from alerts.outbox import OutboxDispatcher, RetryPolicy
 from alerts.store import AlertStore
 from detectors.types import Finding, Listing, MarkHit, Reason, Seller
-from markwatch.webhook_sink import WebhookSink
+from testbed.webhook_sink import WebhookSink
 
 LISTING = Listing(id="taobao:1", platform="taobao", url="http://x/item.htm?id=1",
                   title="长白山人参 500g", price=9.9, seller=Seller("山货店", "安徽 亳州"))

@@ -1,4 +1,7 @@
-"""Builds the console's dependencies from the shared components and the settings."""
+"""Builds the console's dependencies from the shared components and the settings.
+
+Part of the composition root: the console itself never imports markwatch.
+"""
 
 from __future__ import annotations
 
