@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
 from crawler.health import CrawlHealthExtension, HealthThresholds, RunStats, evaluate
+from crawler.stats import PARSE_FAILURES, report_parse_failure
 
 HEALTHY = {"downloader/request_count": 700, "downloader/response_count": 700,
            "downloader/response_status_count/200": 700, "item_scraped_count": 620}
@@ -73,10 +73,11 @@ def test_extension_counts_parse_failures_and_writes_the_run_report(tmp_path: Pat
     crawler.stats.open_spider()
     extension = CrawlHealthExtension.from_crawler(crawler)
     spider = Spider(name="taobao_healthtest")
-    extension.spider_opened(spider)
+    spider.crawler = crawler
     for key, value in _stats(item_scraped_count=0).items():
         crawler.stats.set_value(key, value)
-    logging.getLogger("taobao_healthtest").error("parse failure on http://x (layout changed?)")
+    report_parse_failure(spider, "http://x", ValueError("no g_page_config"))
+    assert crawler.stats.get_value(PARSE_FAILURES) == 1
     extension.spider_closed(spider, "finished")
 
     written = json.loads(report_path.read_text())
