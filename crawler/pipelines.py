@@ -17,7 +17,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.components import SETTING, ImageStage, PipelineComponents
+from crawler.components import ImageStage, PipelineComponents, injected
 from detectors.types import Finding, ImageEvidence, Listing, ListingError
 from indexer.base import IndexedDoc
 
@@ -35,9 +35,9 @@ def as_listing(item: Any) -> Listing:
 
 
 def _components(crawler: Crawler) -> PipelineComponents:
-    components = crawler.settings.get(SETTING)
-    if not isinstance(components, PipelineComponents):
-        raise NotConfigured(f"{SETTING} not set: crawl emits listings only")
+    components = injected(crawler)
+    if components is None:
+        raise NotConfigured("no MarkWatch components: the crawl emits listings only")
     return components
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
-from crawler.components import SETTING, PipelineComponents
+from crawler.components import PipelineComponents, inject
 from markwatch.settings import Settings
 
 
@@ -50,13 +50,12 @@ def run_crawls(
     overrides: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Run the jobs concurrently in one reactor; return each crawler's stats."""
-    settings = scrapy_settings(overrides)
-    if components is not None:
-        settings.set(SETTING, components, priority="cmdline")
-    process = CrawlerProcess(settings)
+    process = CrawlerProcess(scrapy_settings(overrides))
     crawlers = []
     for job in jobs:
         crawler = process.create_crawler(job.spider)
+        if components is not None:
+            inject(crawler, components)  # the explicit in-process override
         crawlers.append(crawler)
         process.crawl(crawler, **dict(job.kwargs))
     process.start()
