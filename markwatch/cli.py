@@ -10,6 +10,7 @@ from types import ModuleType
 
 from markwatch.config import ConfigError
 from markwatch.settings import load_settings
+from testbed.realworld import RealWorldDataMissing
 
 # Sub-command modules under markwatch.commands, in help order.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -61,7 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"markwatch: configuration error: {exc}", file=sys.stderr)
         return 2
-    return int(args._run(args, settings) or 0)
+    try:
+        return int(args._run(args, settings) or 0)
+    except RealWorldDataMissing as exc:
+        print(f"markwatch: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from crawler.components import CrawlCounters, PipelineComponents
 from markwatch.compose import services
 from markwatch.crawling import CrawlJob, crawl_overrides, run_crawls
 from markwatch.settings import Settings
+from testbed.realworld import realworld_dir
 from testbed.server import TestbedServer
 from testbed.webhook_sink import WebhookSink
 
@@ -49,6 +50,7 @@ class _Progress:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    realworld_dir()  # the replicas' photos come from it: fail before serving, not per image
     demo_dir = settings.data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)  # each demo starts from nothing
     with TestbedServer() as bed, WebhookSink() as sink:
