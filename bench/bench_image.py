@@ -38,7 +38,8 @@ def _ensure_set(directory: Path, quick: bool) -> Path:
     if (directory / "labels.jsonl").exists():
         return directory
     spec = importlib.util.spec_from_file_location(
-        "make_image_eval_set", REPO / "scripts" / "make_image_eval_set.py")
+        "make_image_eval_set", REPO / "scripts" / "make_image_eval_set.py"
+    )
     if spec is None or spec.loader is None:
         raise RuntimeError("scripts/make_image_eval_set.py not found")
     module = importlib.util.module_from_spec(spec)
@@ -55,13 +56,18 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def bench_image(quick: bool, set_dir: Path | None = None, ocr: bool = True,
-                failures: bool = False) -> dict[str, Any]:
+def bench_image(
+    quick: bool, set_dir: Path | None = None, ocr: bool = True, failures: bool = False
+) -> dict[str, Any]:
     cv2.setNumThreads(1)
     directory = _ensure_set(
-        set_dir or REPO / "build" / ("image_eval_quick" if quick else "image_eval"), quick)
-    rows = [json.loads(line) for line in
-            (directory / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        set_dir or REPO / "build" / ("image_eval_quick" if quick else "image_eval"), quick
+    )
+    rows = [
+        json.loads(line)
+        for line in (directory / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     started = time.perf_counter()
     matcher = InsigniaMatcher(load_references())
     build_ms = (time.perf_counter() - started) * 1000
@@ -124,21 +130,23 @@ def bench_image(quick: bool, set_dir: Path | None = None, ocr: bool = True,
         "match_wall_ms_p50": round(statistics.median(match_wall), 1) if match_wall else None,
         "decode_ms_p50": round(statistics.median(decode_ms), 1) if decode_ms else None,
         "matcher_build_ms": round(build_ms, 1),
-        "recall_by_transform": {k: round(v[0] / v[1], 3) for k, v in sorted(
-            per_transform.items())},
+        "recall_by_transform": {k: round(v[0] / v[1], 3) for k, v in sorted(per_transform.items())},
     }
     if engine is not None:
         p50_match = statistics.median(match_ms) if match_ms else 0.0
-        result.update({
-            "ocr_images": ocr_total,
-            "ocr_hit_rate": round(ocr_hits / ocr_total, 4) if ocr_total else None,
-            "ocr_ms_p50": round(statistics.median(ocr_ms), 1) if ocr_ms else None,
-            "ocr_ms_p95": round(_percentile(ocr_ms, 0.95), 1),
-            "ocr_wall_ms_p50": round(statistics.median(ocr_wall), 1) if ocr_wall else None,
-            # Analysis with OCR = matching + OCR on the same image.
-            "match_plus_ocr_ms_p50": round(p50_match + statistics.median(ocr_ms), 1)
-            if ocr_ms else None,
-        })
+        result.update(
+            {
+                "ocr_images": ocr_total,
+                "ocr_hit_rate": round(ocr_hits / ocr_total, 4) if ocr_total else None,
+                "ocr_ms_p50": round(statistics.median(ocr_ms), 1) if ocr_ms else None,
+                "ocr_ms_p95": round(_percentile(ocr_ms, 0.95), 1),
+                "ocr_wall_ms_p50": round(statistics.median(ocr_wall), 1) if ocr_wall else None,
+                # Analysis with OCR = matching + OCR on the same image.
+                "match_plus_ocr_ms_p50": round(p50_match + statistics.median(ocr_ms), 1)
+                if ocr_ms
+                else None,
+            }
+        )
     if failures:
         result["failures"] = missed
     return result

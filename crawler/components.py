@@ -63,7 +63,6 @@ class PipelineComponents:
     on_progress: Callable[[CrawlCounters], None] | None = None
 
 
-
 def inject(crawler: Crawler, components: PipelineComponents) -> None:
     """Attach live components to a crawler created but not yet started."""
     setattr(crawler, _ATTRIBUTE, components)

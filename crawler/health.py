@@ -70,9 +70,7 @@ class RunStats:
     parse_failures: int = 0
 
     @classmethod
-    def from_scrapy(
-        cls, stats: Mapping[str, Any], parse_failures: int | None = None
-    ) -> RunStats:
+    def from_scrapy(cls, stats: Mapping[str, Any], parse_failures: int | None = None) -> RunStats:
         prefix = "downloader/response_status_count/"
         statuses = {
             int(k[len(prefix) :]): int(v)

@@ -281,9 +281,7 @@ def _same_stroke(lines: Iterable[str], chars: set[str]) -> Iterable[tuple[str, s
                 yield ch, "".join(g for g in group if g != ch)
 
 
-def _split_forms(
-    table: Mapping[str, Sequence[Sequence[str]]], chars: set[str]
-) -> dict[str, str]:
+def _split_forms(table: Mapping[str, Sequence[Sequence[str]]], chars: set[str]) -> dict[str, str]:
     """Decompositions ("松" -> [["木", "公"]]) to {"木公": "松"}; only 2-3 real components."""
     forms: dict[str, str] = {}
     for ch in sorted(chars):

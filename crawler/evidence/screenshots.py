@@ -12,7 +12,6 @@ from crawler.evidence.store import EvidenceStore
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class ScreenshotTarget:
     listing_id: str

@@ -17,8 +17,14 @@ PAGE = "<html><body><h3>长白山人参 正品 500g</h3></body></html>".encode()
 
 
 def _exchange(url: str, body: bytes = PAGE) -> CapturedExchange:
-    return CapturedExchange(url, "GET", [("User-Agent", "MarkWatch")], 200,
-                            [("Content-Type", "text/html; charset=utf-8")], body)
+    return CapturedExchange(
+        url,
+        "GET",
+        [("User-Agent", "MarkWatch")],
+        200,
+        [("Content-Type", "text/html; charset=utf-8")],
+        body,
+    )
 
 
 def _store_with_two_listings(root: Path) -> EvidenceStore:
@@ -117,8 +123,10 @@ def test_concurrent_writers_keep_one_unbroken_chain(tmp_path: Path) -> None:
         for i in range(40):
             s.add(f"taobao:{tag}{i}", "image", f"{tag}{i}".encode(), ".png")
 
-    threads = [threading.Thread(target=write, args=(s, t))
-               for s, t in ((store, "a"), (store, "b"), (other, "c"))]
+    threads = [
+        threading.Thread(target=write, args=(s, t))
+        for s, t in ((store, "a"), (store, "b"), (other, "c"))
+    ]
     for t in threads:
         t.start()
     for t in threads:
