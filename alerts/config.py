@@ -65,7 +65,6 @@ class ChannelConfig:
 class AlertsConfig:
     console_url: str = "http://127.0.0.1:8000"
     lease_seconds: float = 120.0
-    batch_size: int = 200
     digest_timezone: str = "Asia/Shanghai"
     retry: RetryConfig = field(default_factory=RetryConfig)
     repeat_infringer: RepeatInfringerConfig = field(default_factory=RepeatInfringerConfig)
@@ -78,7 +77,6 @@ class AlertsConfig:
             "webhook_urls",
             "console_url",
             "lease_seconds",
-            "batch_size",
             "digest_timezone",
             "retry",
             "repeat_infringer",
@@ -95,7 +93,6 @@ class AlertsConfig:
         config = cls(
             console_url=str(table.get("console_url", "http://127.0.0.1:8000")).rstrip("/"),
             lease_seconds=_number("alerts.lease_seconds", table.get("lease_seconds", 120.0)),
-            batch_size=int(_number("alerts.batch_size", table.get("batch_size", 200))),
             digest_timezone=str(table.get("digest_timezone", "Asia/Shanghai")),
             retry=retry,
             repeat_infringer=repeat,

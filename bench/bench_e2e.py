@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from markwatch.webhook_sink import WebhookSink
 from testbed import taobao
 from testbed.generate import TestbedListing
+from testbed.webhook_sink import WebhookSink
 
 REPO = Path(__file__).resolve().parents[1]
 

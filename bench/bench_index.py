@@ -12,7 +12,6 @@ pinyin) is timed separately, since raw bulk has no equivalent of it.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -59,7 +58,7 @@ def _raw_actions(index: str, actions: list[EsAction]) -> list[dict[str, Any]]:
 
 
 def bench_index(n: int = 5000, es_url: str | None = None, chunk_size: int = 500) -> dict[str, Any]:
-    url = es_url or os.environ.get("MARKWATCH_ES_URL") or "http://127.0.0.1:9200"
+    url = es_url or "http://127.0.0.1:9200"
     prefix = f"mwbench-{uuid.uuid4().hex[:8]}-"
     client = Elasticsearch(url, request_timeout=120)
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -137,7 +136,8 @@ def bench_search(
 
 
 if __name__ == "__main__":
-    sizes = tuple(int(s) for s in sys.argv[1:]) or (20_000,)
-    url = os.environ.get("MARKWATCH_ES_URL")
+    # python -m bench.bench_search [SIZE ...] [http://es:9200]  (markwatch bench passes settings)
+    url = next((a for a in sys.argv[1:] if "://" in a), None)
+    sizes = tuple(int(s) for s in sys.argv[1:] if "://" not in s) or (20_000,)
     backends = ("sqlite", "elasticsearch") if url else ("sqlite",)
     print(json.dumps(bench_search(sizes, backends, url), indent=2))

@@ -1,8 +1,10 @@
-"""What the MarkWatch pipelines need, handed to a crawl through its settings.
+"""What the MarkWatch pipelines need, handed to one crawler explicitly.
 
-The composition root (markwatch) builds these once and puts them under the
-MARKWATCH_COMPONENTS setting; a bare `scrapy crawl` has none, so the pipelines
-switch themselves off and the crawl just emits Listing items.
+The composition root (markwatch) builds these once and attaches them to each crawler
+it creates (`inject`), before the crawl starts; a bare `scrapy crawl` has none, so the
+pipelines switch themselves off and the crawl just emits Listing items. They are live
+services (threads, connections), so they travel beside the crawler, not in its settings
+(which Scrapy copies).
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from scrapy.crawler import Crawler
+
 from alerts.index_status import IndexStatusSync
 from alerts.store import AlertStore
 from detectors.types import Finding, ImageEvidence, Listing
 from indexer.base import SearchIndex
 
-SETTING = "MARKWATCH_COMPONENTS"
+_ATTRIBUTE = "markwatch_components"
 
 
 class ListingDetector(Protocol):
@@ -64,6 +68,13 @@ class PipelineComponents:
         if self.status_sync is None:
             self.status_sync = IndexStatusSync(self.alerts, self.index)
 
-    def __deepcopy__(self, memo: dict[int, object]) -> PipelineComponents:
-        # Scrapy deep-copies settings for each crawler; these are shared live services.
-        return self
+
+def inject(crawler: Crawler, components: PipelineComponents) -> None:
+    """Attach live components to a crawler created but not yet started."""
+    setattr(crawler, _ATTRIBUTE, components)
+
+
+def injected(crawler: Crawler) -> PipelineComponents | None:
+    """The components attached to this crawler, if any."""
+    value = getattr(crawler, _ATTRIBUTE, None)
+    return value if isinstance(value, PipelineComponents) else None

@@ -43,7 +43,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from crawler.components import SETTING, PipelineComponents
+from crawler.components import injected
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +165,8 @@ class ReliableRedisScheduler(Scheduler):
         self.inflight_key = self.config.inflight_key(name, self.worker_id)
         self.heartbeat_key = self.config.heartbeat_key(name, self.worker_id)
         self._pop = self.server.register_script(_POP_TO_INFLIGHT)
-        components = self.crawler.settings.get(SETTING)
-        if isinstance(components, PipelineComponents):
+        components = injected(self.crawler)
+        if components is not None:
             # An ack promises the listing is stored; the index pipeline's write buffer
             # would die with a killed worker, so on the shared frontier it writes through.
             components.index_chunk_size = 1

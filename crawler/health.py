@@ -10,16 +10,14 @@ Checks (Spidermon-style):
   typically yields pages but no items); skipped until `min_history` runs exist;
 - error_rate: ERROR log lines and download exceptions per request;
 - http_4xx / http_5xx / http_429 shares of responses (429 and 403 storms mean "blocked");
-- parse_failures: spider log lines saying a page could not be parsed;
-- session: a login wall or slider met where the crawl relied on a logged-in session
-  (crawler.sessions): "session expired: run markwatch login <platform>".
+- parse_failures: pages a spider could not parse (the `markwatch/parse_failures` stat,
+  counted by crawler.stats.report_parse_failure).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,13 +30,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
+from crawler.stats import PARSE_FAILURES
+
 logger = logging.getLogger(__name__)
 
 REPORT_SETTING = "MARKWATCH_RUN_REPORT"
 BASELINE_SETTING = "MARKWATCH_HEALTH_BASELINE"  # comma-separated item counts of past runs
 FATAL_STAT = "markwatch/fatal"  # one line that ends the crawl: `markwatch crawl` exits 1
 SESSION_STAT = "markwatch/session_expired"  # the platform whose session ran out
-PARSE_FAILURE = re.compile(r"parse failure|no g_page_config|layout changed", re.I)
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class RunStats:
     session_expired: str = ""  # platform name, when a session-gated page turned us away
 
     @classmethod
-    def from_scrapy(cls, stats: Mapping[str, Any], parse_failures: int = 0) -> RunStats:
+    def from_scrapy(cls, stats: Mapping[str, Any], parse_failures: int | None = None) -> RunStats:
         prefix = "downloader/response_status_count/"
         statuses = {
             int(k[len(prefix) :]): int(v)
@@ -88,8 +87,10 @@ class RunStats:
             errors=int(stats.get("log_count/ERROR", 0))
             + int(stats.get("downloader/exception_count", 0)),
             status_counts=statuses,
-            parse_failures=parse_failures,
             session_expired=str(stats.get(SESSION_STAT) or ""),
+            parse_failures=(
+                int(stats.get(PARSE_FAILURES, 0)) if parse_failures is None else parse_failures
+            ),
         )
 
     def share(self, low: int, high: int) -> float:
@@ -195,16 +196,6 @@ def expired_message(platform: str) -> str:
     return f"session expired: run markwatch login {platform}"
 
 
-class _ParseFailureCounter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if PARSE_FAILURE.search(record.getMessage()):
-            self.count += 1
-
-
 class CrawlHealthExtension:
     """Scrapy extension; on when MARKWATCH_RUN_REPORT or MARKWATCH_HEALTH_ENABLED is set."""
 
@@ -219,10 +210,7 @@ class CrawlHealthExtension:
         self.thresholds = thresholds
         self.baseline = tuple(baseline)
         self.report_path = report_path
-        self._counter = _ParseFailureCounter()
-        self._watched: logging.Logger | None = None
         self.started = datetime.now(UTC)
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -240,22 +228,15 @@ class CrawlHealthExtension:
             Path(report) if report else None,
         )
 
-    def spider_opened(self, spider: Spider) -> None:
-        self._watched = logging.getLogger(spider.name)
-        self._watched.addHandler(self._counter)
-
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self._watched is not None:
-            self._watched.removeHandler(self._counter)
         raw = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
-        stats = RunStats.from_scrapy(raw, self._counter.count)
+        stats = RunStats.from_scrapy(raw)
         report = evaluate(stats, self.baseline, self.thresholds)
         alert = report.alert(spider.name)
         if alert is not None:
             logger.error("crawl health alert for %s: %s", spider.name, alert.message)
         if self.crawler.stats:
             self.crawler.stats.set_value("markwatch/health_ok", report.ok)
-            self.crawler.stats.set_value("markwatch/parse_failures", stats.parse_failures)
         if self.report_path is not None:
             self._write(spider.name, reason, stats, report, alert)
 

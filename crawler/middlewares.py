@@ -13,7 +13,6 @@ import hashlib
 import ipaddress
 import json
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
@@ -62,14 +61,12 @@ class PolitenessConfig:
     throttle_exempt_loopback: bool = True  # the local testbed needs no AutoThrottle
 
     @classmethod
-    def from_settings(
-        cls, settings: BaseSettings, environ: Mapping[str, str] | None = None
-    ) -> PolitenessConfig:
-        env = os.environ if environ is None else environ
-
+    def from_settings(cls, settings: BaseSettings) -> PolitenessConfig:
+        # markwatch's settings layer passes these in (crawling.crawl_overrides); a bare
+        # `scrapy crawl` takes them as -s options.
         def pick(name: str) -> str:
             value = settings.get(name)
-            return str(value) if value not in (None, "") else env.get(name, "")
+            return str(value) if value not in (None, "") else ""
 
         cookies = pick("MARKWATCH_COOKIES_FILE")
         return cls(

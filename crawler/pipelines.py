@@ -1,7 +1,9 @@
 """Item pipelines: validate -> detect -> index -> alert.
 
-Spiders yield Listing dicts (the contract JSON); each stage adds to the item so
-feed exports stay readable: `finding` is added by DetectPipeline.
+Spiders yield `Listing` instances (or any item ItemAdapter reads with the Listing's
+fields, e.g. a dict of the contract JSON); ListingPipeline checks it and passes on the
+contract JSON, to which each stage adds so feed exports stay readable: `finding` is
+added by DetectPipeline.
 """
 
 from __future__ import annotations
@@ -11,20 +13,31 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.components import SETTING, ImageStage, PipelineComponents
+from crawler.components import ImageStage, PipelineComponents, injected
 from detectors.types import Finding, ImageEvidence, Listing, ListingError
 from indexer.base import IndexedDoc
 
 logger = logging.getLogger(__name__)
 
 
+def as_listing(item: Any) -> Listing:
+    """The Listing a spider yielded: the dataclass itself, or any item holding its fields."""
+    if isinstance(item, Listing):
+        # Through the contract JSON, so a spider's Listing meets the same checks as a dict.
+        return Listing.from_dict(item.to_dict())
+    if not ItemAdapter.is_item(item):
+        raise ListingError(f"not an item: {type(item).__name__}")
+    return Listing.from_dict(ItemAdapter(item).asdict())
+
+
 def _components(crawler: Crawler) -> PipelineComponents:
-    components = crawler.settings.get(SETTING)
-    if not isinstance(components, PipelineComponents):
-        raise NotConfigured(f"{SETTING} not set: crawl emits listings only")
+    components = injected(crawler)
+    if components is None:
+        raise NotConfigured("no MarkWatch components: the crawl emits listings only")
     return components
 
 
@@ -41,9 +54,9 @@ class ListingPipeline:
         except NotConfigured:
             return cls(None)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item: Any) -> dict[str, Any]:
         try:
-            listing = Listing.from_dict(item)
+            listing = as_listing(item)
         except ListingError as exc:
             if self.components:
                 self.components.counters.invalid += 1

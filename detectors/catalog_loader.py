@@ -16,7 +16,6 @@ from typing import Any
 from detectors.types import MarkKind
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
-EVASION_DIR = CATALOG_DIR / "evasion"
 
 _MARK_KINDS: tuple[MarkKind, ...] = ("gi", "olympic")
 _FLOOR_UNITS = ("per_500g", "per_root")

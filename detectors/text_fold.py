@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import opencc
 from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
-from detectors.catalog_loader import EVASION_DIR
+from detectors import variant_tables
 
 CODE_BASE = 0x30000
 BLOCK = "|"  # stands for a romanised word that cannot be part of any mark
@@ -133,7 +132,7 @@ class TextFolder:
                     table_prio[cp] = prio_of_syl.get(syl, 0)
                     break
         mark_chars = set(own)
-        for ch, partners in _same_pinyin(EVASION_DIR / "pycorrector_same_pinyin.txt", mark_chars):
+        for ch, partners in _same_pinyin(variant_tables.same_pinyin_lines(), mark_chars):
             mine = {self._code_of[r] for r in self._readings_of[ch]}
             for p in partners:
                 if p not in mark_chars and table.get(ord(p)) not in mine:
@@ -143,7 +142,7 @@ class TextFolder:
         # they already stand for a syllable of a higher-priority mark: with hundreds of
         # marks, a look-alike of one mark's character (清 of 汪清) is often a homophone in
         # another (精 for 京 of 北京2022), and the more important mark keeps it.
-        for ch, partners in _same_stroke(EVASION_DIR / "pycorrector_same_stroke.txt", mark_chars):
+        for ch, partners in _same_stroke(variant_tables.same_stroke_lines(), mark_chars):
             target_prio = prio_of_char.get(ch, 0)
             for p in partners:
                 if p not in mark_chars and target_prio >= table_prio.get(ord(p), target_prio):
@@ -152,7 +151,7 @@ class TextFolder:
         for ch, syl in own.items():
             table[ord(ch)] = self._code_of[syl]
         self._table = table
-        splits = _split_forms(EVASION_DIR / "kfcd_chaizi_chaizi-jt.txt", mark_chars)
+        splits = _split_forms(variant_tables.decompositions(), mark_chars)
         self._split = splits
         self._split_re = (
             re.compile("|".join(re.escape(k) for k in sorted(splits, key=len, reverse=True)))
@@ -290,40 +289,32 @@ def _all_readings() -> dict[int, tuple[str, ...]]:
     }
 
 
-def _same_pinyin(path: Path, chars: set[str]) -> Iterable[tuple[str, str]]:
+def _same_pinyin(lines: Iterable[str], chars: set[str]) -> Iterable[tuple[str, str]]:
     """pycorrector table: char<TAB>same tone<TAB>other tones."""
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("#"):
-                continue
-            parts = line.rstrip("\n").split("\t")
-            if parts and parts[0] in chars:
-                yield parts[0], "".join(parts[1:2])
+    for line in lines:
+        if line.startswith("#"):
+            continue
+        parts = line.rstrip("\n").split("\t")
+        if parts and parts[0] in chars:
+            yield parts[0], "".join(parts[1:2])
 
 
-def _same_stroke(path: Path, chars: set[str]) -> Iterable[tuple[str, str]]:
+def _same_stroke(lines: Iterable[str], chars: set[str]) -> Iterable[tuple[str, str]]:
     """pycorrector table: one group of look-alike characters per line."""
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            group = [g for g in line.split() if len(g) == 1]
-            for ch in group:
-                if ch in chars:
-                    yield ch, "".join(g for g in group if g != ch)
+    for line in lines:
+        group = [g for g in line.split() if len(g) == 1]
+        for ch in group:
+            if ch in chars:
+                yield ch, "".join(g for g in group if g != ch)
 
 
-def _split_forms(path: Path, chars: set[str]) -> dict[str, str]:
-    """kfcd chaizi: "松<TAB>木 公" -> {"木公": "松"}; only 2-3 real components."""
+def _split_forms(table: Mapping[str, Sequence[Sequence[str]]], chars: set[str]) -> dict[str, str]:
+    """Decompositions ("松" -> [["木", "公"]]) to {"木公": "松"}; only 2-3 real components."""
     forms: dict[str, str] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) < 2 or parts[0] not in chars:
+    for ch in sorted(chars):
+        for comps in table.get(ch, ()):
+            if not 2 <= len(comps) <= 3 or ch in comps or "一" in comps:
                 continue
-            ch = parts[0]
-            for decomposition in parts[1:]:
-                comps = decomposition.split()
-                if not 2 <= len(comps) <= 3 or ch in comps or "一" in comps:
-                    continue
-                if all(len(c) == 1 and is_cjk(c) for c in comps):
-                    forms.setdefault("".join(comps), ch)
+            if all(len(c) == 1 and is_cjk(c) for c in comps):
+                forms.setdefault("".join(comps), ch)
     return forms

@@ -8,7 +8,9 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from markwatch.settings import SettingsError, load_settings
+from markwatch.config import ConfigError
+from markwatch.settings import load_settings
+from testbed.realworld import RealWorldDataMissing
 
 # Sub-command modules under markwatch.commands, in help order.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -58,10 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
-    except SettingsError as exc:
+    except ConfigError as exc:
         print(f"markwatch: configuration error: {exc}", file=sys.stderr)
         return 2
-    return int(args._run(args, settings) or 0)
+    try:
+        return int(args._run(args, settings) or 0)
+    except RealWorldDataMissing as exc:
+        print(f"markwatch: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

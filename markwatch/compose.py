@@ -17,7 +17,7 @@ from alerts.outbox import OutboxDispatcher
 from alerts.store import AlertStore
 from console.console_store import StoredChannel, existing_console_store
 from crawler.components import ImageStage
-from detectors import Catalog, Detector, DetectorConfig, load_catalog
+from detectors import Catalog, Detector, load_catalog
 from indexer.base import SearchIndex
 from indexer.elasticsearch_backend import ElasticsearchIndex, EsIndexConfig
 from indexer.spool import Spool
@@ -32,8 +32,7 @@ logger = logging.getLogger(__name__)
 
 def build_detector(settings: Settings) -> tuple[Catalog, Detector]:
     catalog = load_catalog(extra_dirs=settings.catalog_dirs)
-    config = DetectorConfig.from_mapping(dict(settings.section("detector")))
-    return catalog, Detector(catalog, config)
+    return catalog, Detector(catalog, settings.detector)
 
 
 def mark_words(catalog: Catalog) -> list[str]:
@@ -59,7 +58,7 @@ def build_elasticsearch(settings: Settings, tokenizer: Tokenizer) -> Elasticsear
 
 def build_channels(settings: Settings, config: AlertsConfig | None = None) -> dict[str, Channel]:
     """Staff-wide webhooks (every alert) first, then the channels watchlists name."""
-    config = config or AlertsConfig.from_mapping(settings.section("alerts"))
+    config = config or settings.alerts
     channels: dict[str, Channel] = {}
     for url in settings.webhook_urls:
         name = staff_webhook_name(url)
@@ -99,7 +98,7 @@ def build_alert_store(settings: Settings, config: AlertsConfig) -> AlertStore:
 @contextmanager
 def alert_services(settings: Settings) -> Iterator[tuple[AlertStore, dict[str, Channel]]]:
     """Just the alert store and channels, for commands that only deliver."""
-    config = AlertsConfig.from_mapping(settings.section("alerts"))
+    config = settings.alerts
     channels = build_channels(settings, config)
     store = build_alert_store(settings, config)
     try:
@@ -149,7 +148,7 @@ def services(settings: Settings, *, images: bool = False) -> Iterator[Services]:
     """The shared components; `images=True` adds the photo stage crawls use."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog, detector = build_detector(settings)
-    alerts_config = AlertsConfig.from_mapping(settings.section("alerts"))
+    alerts_config = settings.alerts
     channels = build_channels(settings, alerts_config)
     built = Services(
         settings=settings,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +10,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
-from crawler.components import SETTING, PipelineComponents
-from crawler.evidence.config import EvidenceConfig
+from crawler.components import PipelineComponents, inject
 from crawler.openapi import credentials
 from crawler.sessions import DIR_SETTING as SESSIONS_SETTING
 from markwatch.settings import Settings
@@ -26,7 +24,7 @@ class CrawlJob:
 
 def crawl_overrides(settings: Settings, *, screenshots: bool | None = None) -> dict[str, Any]:
     """Scrapy settings that plug a crawl into MarkWatch's data directory."""
-    evidence = EvidenceConfig.from_mapping(settings.section("evidence")).with_env(os.environ)
+    evidence = settings.evidence
     if screenshots is not None:
         evidence = dataclasses.replace(evidence, screenshots=screenshots)
     return {
@@ -35,6 +33,10 @@ def crawl_overrides(settings: Settings, *, screenshots: bool | None = None) -> d
         # [platforms.*] app keys; their repr hides key and secret from Scrapy's settings log.
         credentials.SETTING: credentials.from_config(settings.section("platforms")),
         SESSIONS_SETTING: str(settings.data_dir / "sessions"),  # `markwatch login` writes there
+        "MARKWATCH_DATA_DIR": str(settings.data_dir),
+        "MARKWATCH_COOKIES_FILE": str(settings.cookies_file or ""),
+        "MARKWATCH_PROXY": settings.proxy,
+        "MARKWATCH_INCREMENTAL": settings.incremental,
         **evidence.scrapy_settings(settings.evidence_dir),
     }
 
@@ -53,13 +55,12 @@ def run_crawls(
     overrides: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Run the jobs concurrently in one reactor; return each crawler's stats."""
-    settings = scrapy_settings(overrides)
-    if components is not None:
-        settings.set(SETTING, components, priority="cmdline")
-    process = CrawlerProcess(settings)
+    process = CrawlerProcess(scrapy_settings(overrides))
     crawlers = []
     for job in jobs:
         crawler = process.create_crawler(job.spider)
+        if components is not None:
+            inject(crawler, components)  # the explicit in-process override
         crawlers.append(crawler)
         process.crawl(crawler, **dict(job.kwargs))
     process.start()

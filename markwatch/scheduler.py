@@ -114,32 +114,6 @@ class ScheduleConfig:
     jobs: tuple[JobSpec, ...] = ()
     poll_s: float = 5.0
 
-    @classmethod
-    def from_mapping(cls, table: Mapping[str, Any]) -> ScheduleConfig:
-        jobs = []
-        for raw in table.get("jobs", []) or []:
-            if not isinstance(raw, Mapping):
-                raise ScheduleError("[[schedule.jobs]] entries must be tables")
-            try:
-                jobs.append(
-                    JobSpec(
-                        name=str(raw["name"]),
-                        spider=str(raw["spider"]),
-                        cron=str(raw["cron"]),
-                        keywords=tuple(str(k) for k in raw.get("keywords", [])),
-                        jitter_s=int(raw.get("jitter_s", 0)),
-                        missed=raw.get("missed", "once"),
-                        args={str(k): str(v) for k, v in dict(raw.get("args", {})).items()},
-                        settings={str(k): str(v) for k, v in dict(raw.get("settings", {})).items()},
-                    )
-                )
-            except KeyError as exc:
-                raise ScheduleError(f"schedule job {raw.get('name', '?')}: missing {exc}") from None
-        names = [j.name for j in jobs]
-        if len(set(names)) != len(names):
-            raise ScheduleError(f"duplicate schedule job names: {names}")
-        return cls(jobs=tuple(jobs), poll_s=float(table.get("poll_s", cls.poll_s)))
-
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

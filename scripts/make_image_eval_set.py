@@ -40,7 +40,13 @@ DEFAULT_OUT = REPO / "build" / "image_eval"
 NOMINAL_SIDE = 500  # longer side of a mark at transform scale 1.0
 
 GI_NAMES: tuple[str, ...] = (
-    "长白山人参", "集安人参", "抚松人参", "五常大米", "梅河大米", "舒兰大米", "万昌大米",
+    "长白山人参",
+    "集安人参",
+    "抚松人参",
+    "五常大米",
+    "梅河大米",
+    "舒兰大米",
+    "万昌大米",
     "洮南绿豆",
 )
 FILLER_TEXT = "正宗产地直发新鲜包邮礼盒装特级精选年货送礼批发优惠限时抢购品质保证官方旗舰店"
@@ -59,19 +65,34 @@ class MarkAsset:
 
 
 ASSETS: tuple[MarkAsset, ...] = (
-    MarkAsset("bing_dwen_dwen", "冰墩墩", "bing_dwen_dwen_official_art.png", (0, 0, 567, 578),
-              flat=False),
-    MarkAsset("shuey_rhon_rhon", "雪容融",
-              "shuey_rhon_rhon_official_art_with_paralympic_emblem.png", (0, 0, 432, 605),
-              flat=False),
-    MarkAsset("olympic_emblem", "冬梦", "beijing2022_olympic_emblem_with_rings.png",
-              (150, 0, 520, 375)),
-    MarkAsset("rings_colour", "奥林匹克五环", "beijing2022_olympic_emblem_with_rings.png",
-              (220, 275, 435, 375)),
-    MarkAsset("rings_white", "奥林匹克五环", "olympic_rings_white_on_transparent.png",
-              matte=(10, 30, 110)),
-    MarkAsset("paralympic_emblem", "飞跃",
-              "shuey_rhon_rhon_official_art_with_paralympic_emblem.png", (140, 430, 240, 540)),
+    MarkAsset(
+        "bing_dwen_dwen", "冰墩墩", "bing_dwen_dwen_official_art.png", (0, 0, 567, 578), flat=False
+    ),
+    MarkAsset(
+        "shuey_rhon_rhon",
+        "雪容融",
+        "shuey_rhon_rhon_official_art_with_paralympic_emblem.png",
+        (0, 0, 432, 605),
+        flat=False,
+    ),
+    MarkAsset(
+        "olympic_emblem", "冬梦", "beijing2022_olympic_emblem_with_rings.png", (150, 0, 520, 375)
+    ),
+    MarkAsset(
+        "rings_colour",
+        "奥林匹克五环",
+        "beijing2022_olympic_emblem_with_rings.png",
+        (220, 275, 435, 375),
+    ),
+    MarkAsset(
+        "rings_white", "奥林匹克五环", "olympic_rings_white_on_transparent.png", matte=(10, 30, 110)
+    ),
+    MarkAsset(
+        "paralympic_emblem",
+        "飞跃",
+        "shuey_rhon_rhon_official_art_with_paralympic_emblem.png",
+        (140, 430, 240, 540),
+    ),
 )
 
 
@@ -97,7 +118,10 @@ def find_cjk_font() -> str | None:
     try:
         out = subprocess.run(
             ["fc-match", "-f", "%{file}", "Noto Sans CJK SC:bold"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         ).stdout.strip()
         if out and "CJK" in out and Path(out).exists():
             return out
@@ -218,7 +242,7 @@ class Scenes:
         while y < height:
             size = rng.randint(14, 40)
             start = rng.randint(0, len(FILLER_TEXT) - 12)
-            line = FILLER_TEXT[start:start + rng.randint(6, 20)]
+            line = FILLER_TEXT[start : start + rng.randint(6, 20)]
             colour = tuple(rng.randint(0, 120) for _ in range(3))
             draw.text((rng.randint(0, 40), y), line, font=self.fonts.get(size), fill=colour)
             y += int(size * rng.uniform(1.3, 2.2))
@@ -243,9 +267,12 @@ class Scenes:
             else:
                 pil = Image.fromarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
                 start = rng.randint(0, len(FILLER_TEXT) - 6)
-                ImageDraw.Draw(pil).text(p0, FILLER_TEXT[start:start + 5],
-                                         font=self.fonts.get(rng.randint(14, 36)),
-                                         fill=colour[::-1])
+                ImageDraw.Draw(pil).text(
+                    p0,
+                    FILLER_TEXT[start : start + 5],
+                    font=self.fonts.get(rng.randint(14, 36)),
+                    fill=colour[::-1],
+                )
                 img = cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
         return img
 
@@ -255,7 +282,7 @@ def _cover(src: np.ndarray, width: int, height: int) -> np.ndarray:
     size = (math.ceil(src.shape[1] * factor), math.ceil(src.shape[0] * factor))
     big = cv2.resize(src, size, interpolation=cv2.INTER_CUBIC)
     y0, x0 = (big.shape[0] - height) // 2, (big.shape[1] - width) // 2
-    return big[y0:y0 + height, x0:x0 + width].copy()
+    return big[y0 : y0 + height, x0 : x0 + width].copy()
 
 
 # ---------------------------------------------------------------- negatives drawn
@@ -269,17 +296,31 @@ def draw_panda(img: np.ndarray, rng: random.Random) -> None:
     cv2.ellipse(img, (cx, cy + int(1.4 * r)), (int(1.1 * r), int(0.9 * r)), 0, 0, 360, white, -1)
     for side in (-1, 1):
         cv2.circle(img, (cx + side * int(0.8 * r), cy - int(0.8 * r)), int(0.35 * r), black, -1)
-        cv2.ellipse(img, (cx + side * int(1.0 * r), cy + int(1.5 * r)),
-                    (int(0.3 * r), int(0.6 * r)), 20 * side, 0, 360, black, -1)
+        cv2.ellipse(
+            img,
+            (cx + side * int(1.0 * r), cy + int(1.5 * r)),
+            (int(0.3 * r), int(0.6 * r)),
+            20 * side,
+            0,
+            360,
+            black,
+            -1,
+        )
     cv2.circle(img, (cx, cy), r, white, -1)
     cv2.circle(img, (cx, cy), r, (90, 90, 90), 2)
     for side in (-1, 1):
-        cv2.ellipse(img, (cx + side * int(0.4 * r), cy - int(0.05 * r)),
-                    (int(0.22 * r), int(0.3 * r)), -30 * side, 0, 360, black, -1)
-        cv2.circle(img, (cx + side * int(0.38 * r), cy - int(0.1 * r)), max(2, r // 12),
-                   white, -1)
-    cv2.ellipse(img, (cx, cy + int(0.3 * r)), (int(0.12 * r), int(0.08 * r)), 0, 0, 360,
-                black, -1)
+        cv2.ellipse(
+            img,
+            (cx + side * int(0.4 * r), cy - int(0.05 * r)),
+            (int(0.22 * r), int(0.3 * r)),
+            -30 * side,
+            0,
+            360,
+            black,
+            -1,
+        )
+        cv2.circle(img, (cx + side * int(0.38 * r), cy - int(0.1 * r)), max(2, r // 12), white, -1)
+    cv2.ellipse(img, (cx, cy + int(0.3 * r)), (int(0.12 * r), int(0.08 * r)), 0, 0, 360, black, -1)
     if rng.random() < 0.5:  # a coloured visor ring, as generic panda toys often have
         colour = tuple(rng.randint(0, 255) for _ in range(3))
         cv2.circle(img, (cx, cy), int(0.85 * r), colour, max(2, r // 15))
@@ -305,7 +346,8 @@ def draw_snow(img: np.ndarray, rng: random.Random) -> None:
     h, w = img.shape[:2]
     sky = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
     img[:] = ((1 - sky) * np.array([230, 160, 90]) + sky * np.array([255, 235, 210])).astype(
-        np.uint8)
+        np.uint8
+    )
     pts = [(0, int(h * 0.6))]
     for x in range(0, w + 80, 80):
         pts.append((x, int(h * rng.uniform(0.3, 0.6))))
@@ -323,8 +365,9 @@ def draw_snow(img: np.ndarray, rng: random.Random) -> None:
         cv2.circle(img, (cx - r // 5, base - int(2.7 * r)), 3, (0, 0, 0), -1)
         cv2.circle(img, (cx + r // 5, base - int(2.7 * r)), 3, (0, 0, 0), -1)
     for _ in range(rng.randint(60, 200)):
-        cv2.circle(img, (rng.randint(0, w), rng.randint(0, h)), rng.randint(1, 4),
-                   (255, 255, 255), -1)
+        cv2.circle(
+            img, (rng.randint(0, w), rng.randint(0, h)), rng.randint(1, 4), (255, 255, 255), -1
+        )
 
 
 def draw_logo(img: np.ndarray, rng: random.Random, fonts: Fonts) -> None:
@@ -338,15 +381,18 @@ def draw_logo(img: np.ndarray, rng: random.Random, fonts: Fonts) -> None:
             cv2.circle(img, (cx + int((k - 1.5) * 1.5 * r), cy), r, (160, 160, 160), max(3, r // 6))
     elif style == "three_rings":
         for k, colour in enumerate([(200, 120, 0), (0, 0, 200), (0, 160, 0)]):
-            cv2.circle(img, (cx + (k - 1) * int(1.6 * r), cy + (k % 2) * r // 2), r, colour,
-                       max(3, r // 7))
+            cv2.circle(
+                img, (cx + (k - 1) * int(1.6 * r), cy + (k % 2) * r // 2), r, colour, max(3, r // 7)
+            )
     elif style == "two_circles":
         cv2.circle(img, (cx - r // 2, cy), r, (0, 0, 235), -1)
         cv2.circle(img, (cx + r // 2, cy), r, (0, 160, 250), -1)
     elif style == "ribbons":  # swooshes in the emblem's palette
         for k, colour in enumerate([(180, 80, 30), (40, 40, 210), (0, 200, 240), (230, 200, 90)]):
-            pts = [(cx - 2 * r + t * r // 4, cy + k * r // 3 + int(0.6 * r * math.sin(t / 3 + k)))
-                   for t in range(17)]
+            pts = [
+                (cx - 2 * r + t * r // 4, cy + k * r // 3 + int(0.6 * r * math.sin(t / 3 + k)))
+                for t in range(17)
+            ]
             cv2.polylines(img, [np.array(pts, np.int32)], False, colour, max(4, r // 5))
     elif style == "star":
         pts = []
@@ -358,20 +404,30 @@ def draw_logo(img: np.ndarray, rng: random.Random, fonts: Fonts) -> None:
     else:
         pil = Image.fromarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
         word = rng.choice(["ACME", "好运来", "北极熊", "SNOWY", "冰雪节", "熊猫乐园", "2022新款"])
-        ImageDraw.Draw(pil).text((cx - r, cy - r // 2), word, font=fonts.get(max(16, r)),
-                                 fill=(rng.randint(0, 200), 30, 120))
+        ImageDraw.Draw(pil).text(
+            (cx - r, cy - r // 2),
+            word,
+            font=fonts.get(max(16, r)),
+            fill=(rng.randint(0, 200), 30, 120),
+        )
         img[:] = cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
 
 
 # ---------------------------------------------------------------- positives
 
 
-def homography_for(width: int, height: int, scale: float, angle: float,
-                   perspective: float, rng: random.Random) -> np.ndarray:
+def homography_for(
+    width: int, height: int, scale: float, angle: float, perspective: float, rng: random.Random
+) -> np.ndarray:
     """Scale about the origin, rotate, then jitter the corners by `perspective`."""
     rad = math.radians(angle)
-    rot = np.array([[math.cos(rad) * scale, -math.sin(rad) * scale, 0],
-                    [math.sin(rad) * scale, math.cos(rad) * scale, 0], [0, 0, 1]])
+    rot = np.array(
+        [
+            [math.cos(rad) * scale, -math.sin(rad) * scale, 0],
+            [math.sin(rad) * scale, math.cos(rad) * scale, 0],
+            [0, 0, 1],
+        ]
+    )
     src = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     dst = cv2.perspectiveTransform(src[None], rot)[0]
     if perspective > 0:
@@ -384,17 +440,21 @@ def homography_for(width: int, height: int, scale: float, angle: float,
         for idx in (a, b):
             direction = centre - dst[idx]
             dst[idx] += direction / np.linalg.norm(direction) * shrink
-        dst += np.array([[rng.uniform(-1, 1) * side * perspective * 0.2 for _ in range(2)]
-                         for _ in range(4)], dtype=np.float32)
+        dst += np.array(
+            [[rng.uniform(-1, 1) * side * perspective * 0.2 for _ in range(2)] for _ in range(4)],
+            dtype=np.float32,
+        )
     return cv2.getPerspectiveTransform(src, dst.astype(np.float32))
 
 
-def composite(background: np.ndarray, art: np.ndarray, homography: np.ndarray,
-              rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+def composite(
+    background: np.ndarray, art: np.ndarray, homography: np.ndarray, rng: random.Random
+) -> tuple[np.ndarray, np.ndarray]:
     """Warp RGBA `art` by `homography` and paste it at a random place; returns image, quad."""
     h, w = art.shape[:2]
     corners = cv2.perspectiveTransform(
-        np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)[None], homography)[0]
+        np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)[None], homography
+    )[0]
     x0, y0 = corners.min(axis=0)
     x1, y1 = corners.max(axis=0)
     bw, bh = math.ceil(x1 - x0), math.ceil(y1 - y0)
@@ -406,9 +466,14 @@ def composite(background: np.ndarray, art: np.ndarray, homography: np.ndarray,
     shift = np.array([[1, 0, ox - x0], [0, 1, oy - y0], [0, 0, 1]])
     full = shift @ homography
     size = (bg.shape[1], bg.shape[0])
-    warped = cv2.warpPerspective(art, full, size, flags=cv2.INTER_AREA
-                                 if np.linalg.det(full[:2, :2]) < 1 else cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+    warped = cv2.warpPerspective(
+        art,
+        full,
+        size,
+        flags=cv2.INTER_AREA if np.linalg.det(full[:2, :2]) < 1 else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0, 0),
+    )
     alpha = warped[..., 3:4].astype(np.float32) / 255.0
     art_bgr = cv2.cvtColor(warped[..., :3], cv2.COLOR_RGB2BGR).astype(np.float32)
     out = art_bgr * alpha + bg.astype(np.float32) * (1 - alpha)
@@ -430,9 +495,10 @@ def on_label(art: np.ndarray, rng: random.Random, dark: bool) -> np.ndarray:
     label[..., :3] = colour
     label[..., 3] = 255
     alpha = art[..., 3:4].astype(np.float32) / 255.0
-    inner = label[margin:margin + h, margin:margin + w, :3].astype(np.float32)
-    label[margin:margin + h, margin:margin + w, :3] = (
-        art[..., :3].astype(np.float32) * alpha + inner * (1 - alpha)).astype(np.uint8)
+    inner = label[margin : margin + h, margin : margin + w, :3].astype(np.float32)
+    label[margin : margin + h, margin : margin + w, :3] = (
+        art[..., :3].astype(np.float32) * alpha + inner * (1 - alpha)
+    ).astype(np.uint8)
     return label
 
 
@@ -488,8 +554,15 @@ POSITIVE_TRANSFORMS: tuple[tuple[str, dict[str, Any]], ...] = (
 BACKGROUND_KINDS: tuple[str, ...] = ("photo", "synthetic", "cjk_text", "busy")
 
 
-def make_positive(asset: MarkAsset, art: np.ndarray, transform: str, params: dict[str, Any],
-                  scenes: Scenes, rng: random.Random, name: str) -> Sample:
+def make_positive(
+    asset: MarkAsset,
+    art: np.ndarray,
+    transform: str,
+    params: dict[str, Any],
+    scenes: Scenes,
+    rng: random.Random,
+    name: str,
+) -> Sample:
     scale = rng.uniform(0.45, 0.9)
     angle, perspective, quality, sigma = 0.0, 0.0, 90, 0.0
     params = dict(params)
@@ -512,8 +585,13 @@ def make_positive(asset: MarkAsset, art: np.ndarray, transform: str, params: dic
         quality = rng.randint(40, 70)
         sigma = rng.uniform(0.0, 1.2)
         art = colour_shift(art, rng, rng.choice(["hue", "brightness", "tint"]))
-        params.update(scale=round(scale, 2), angle=round(angle, 1),
-                      perspective=round(perspective, 2), quality=quality, sigma=round(sigma, 2))
+        params.update(
+            scale=round(scale, 2),
+            angle=round(angle, 1),
+            perspective=round(perspective, 2),
+            quality=quality,
+            sigma=round(sigma, 2),
+        )
     kind = "busy" if transform == "busy" else rng.choice(BACKGROUND_KINDS)
     # Flat logos are printed on something: a label, tag or box face with the clear
     # space the usage rules ask for. On text pages and clutter they always are (a
@@ -532,13 +610,22 @@ def make_positive(asset: MarkAsset, art: np.ndarray, transform: str, params: dic
         img = cv2.GaussianBlur(img, (0, 0), sigma)
     params.setdefault("scale", round(scale, 2))
     params["background"] = kind
-    return Sample(name=name, kind="insignia", label="positive", image=img, mark=asset.mark,
-                  transform=transform, params=params, quad=quad.round(1).tolist(),
-                  jpeg_quality=quality)
+    return Sample(
+        name=name,
+        kind="insignia",
+        label="positive",
+        image=img,
+        mark=asset.mark,
+        transform=transform,
+        params=params,
+        quad=quad.round(1).tolist(),
+        jpeg_quality=quality,
+    )
 
 
-def make_negative(what: str, scenes: Scenes, rng: random.Random, name: str,
-                  extra: list[np.ndarray]) -> Sample:
+def make_negative(
+    what: str, scenes: Scenes, rng: random.Random, name: str, extra: list[np.ndarray]
+) -> Sample:
     width, height = rng.randint(640, 1000), rng.randint(640, 1000)
     kind = rng.choice(BACKGROUND_KINDS)
     img = scenes.background(kind, width, height, rng)
@@ -555,11 +642,23 @@ def make_negative(what: str, scenes: Scenes, rng: random.Random, name: str,
             draw_logo(img, rng, scenes.fonts)
     elif what == "near_miss" and extra:
         art = rng.choice(extra)
-        img, _ = composite(img, art, homography_for(art.shape[1], art.shape[0],
-                                                    rng.uniform(0.6, 1.4), rng.uniform(-15, 15),
-                                                    0.0, rng), rng)
-    return Sample(name=name, kind="insignia", label="negative", image=img, transform=what,
-                  params={"background": kind}, jpeg_quality=rng.randint(60, 92))
+        img, _ = composite(
+            img,
+            art,
+            homography_for(
+                art.shape[1], art.shape[0], rng.uniform(0.6, 1.4), rng.uniform(-15, 15), 0.0, rng
+            ),
+            rng,
+        )
+    return Sample(
+        name=name,
+        kind="insignia",
+        label="negative",
+        image=img,
+        transform=what,
+        params={"background": kind},
+        jpeg_quality=rng.randint(60, 92),
+    )
 
 
 def make_ocr(text: str, height_px: int, scenes: Scenes, rng: random.Random, name: str) -> Sample:
@@ -574,15 +673,30 @@ def make_ocr(text: str, height_px: int, scenes: Scenes, rng: random.Random, name
     y = rng.randint(5, max(6, height - th - 5))
     region = np.asarray(pil.crop((x, y, x + tw, y + th)).convert("L"), dtype=np.float32)
     dark = region.mean() > 128 if region.size else True
-    fill = (rng.randint(0, 60), rng.randint(0, 60), rng.randint(0, 60)) if dark else (
-        rng.randint(220, 255), rng.randint(220, 255), rng.randint(200, 255))
+    fill = (
+        (rng.randint(0, 60), rng.randint(0, 60), rng.randint(0, 60))
+        if dark
+        else (rng.randint(220, 255), rng.randint(220, 255), rng.randint(200, 255))
+    )
     stroke = (255, 255, 255) if dark else (0, 0, 0)
-    draw.text((x - left, y - top), text, font=font, fill=fill,
-              stroke_width=max(1, height_px // 12), stroke_fill=stroke)
+    draw.text(
+        (x - left, y - top),
+        text,
+        font=font,
+        fill=fill,
+        stroke_width=max(1, height_px // 12),
+        stroke_fill=stroke,
+    )
     out = cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
-    return Sample(name=name, kind="ocr", label="positive", image=out, text=text,
-                  params={"text_height": th, "font_size": font.size if hasattr(font, "size")
-                          else 0}, jpeg_quality=rng.randint(70, 92))
+    return Sample(
+        name=name,
+        kind="ocr",
+        label="positive",
+        image=out,
+        text=text,
+        params={"text_height": th, "font_size": font.size if hasattr(font, "size") else 0},
+        jpeg_quality=rng.randint(70, 92),
+    )
 
 
 def _font_size_for_height(fonts: Fonts, text: str, height_px: int) -> int:
@@ -607,13 +721,24 @@ def generate(seed: int, quick: bool) -> Iterator[Sample]:
         art = load_asset(asset)
         for index, (transform, params) in enumerate(POSITIVE_TRANSFORMS[::step]):
             sample_rng = random.Random(rng.randint(0, 2**31))
-            yield make_positive(asset, art, transform, params, scenes, sample_rng,
-                                f"pos_{asset.key}_{index:02d}_{transform}")
+            yield make_positive(
+                asset,
+                art,
+                transform,
+                params,
+                scenes,
+                sample_rng,
+                f"pos_{asset.key}_{index:02d}_{transform}",
+            )
     near_miss = _near_miss_art()
-    negatives = (
-        [("background", 60), ("panda", 36), ("lantern", 30), ("snow", 30), ("logo", 50),
-         ("near_miss", 24)]
-    )
+    negatives = [
+        ("background", 60),
+        ("panda", 36),
+        ("lantern", 30),
+        ("snow", 30),
+        ("logo", 50),
+        ("near_miss", 24),
+    ]
     for what, count in negatives:
         for index in range(0, count, step):
             sample_rng = random.Random(rng.randint(0, 2**31))
@@ -642,14 +767,22 @@ def write_set(out: Path, seed: int, quick: bool) -> int:
     with (out / "labels.jsonl").open("w", encoding="utf-8") as labels:
         for sample in generate(seed, quick):
             file = f"images/{sample.name}.jpg"
-            ok, buf = cv2.imencode(".jpg", sample.image,
-                                   [cv2.IMWRITE_JPEG_QUALITY, sample.jpeg_quality])
+            ok, buf = cv2.imencode(
+                ".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, sample.jpeg_quality]
+            )
             if not ok:
                 raise RuntimeError(f"cannot encode {sample.name}")
             (out / file).write_bytes(buf.tobytes())
-            row = {"file": file, "kind": sample.kind, "label": sample.label,
-                   "mark": sample.mark, "transform": sample.transform,
-                   "params": sample.params, "text": sample.text, "quad": sample.quad}
+            row = {
+                "file": file,
+                "kind": sample.kind,
+                "label": sample.label,
+                "mark": sample.mark,
+                "transform": sample.transform,
+                "params": sample.params,
+                "text": sample.text,
+                "quad": sample.quad,
+            }
             labels.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     return count

@@ -9,24 +9,57 @@ import glob
 import io
 import random
 import zlib
+from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from testbed.realworld import realworld_path
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A photo from shared/realworld/images, shrunk so its longest side is `side` pixels.
+
+    JPEG sources go through one JPEG re-encode (quality 85), as the earlier committed copies
+    did, so the testbed's listing photos keep the same bytes.
+    """
+
+    file: str
+    side: int
+    jpeg: bool = False
+
+
+ASSETS = {
+    "bing_dwen_dwen": Asset("bing_dwen_dwen_official_art.png", 320),
+    "shuey_rhon_rhon": Asset("shuey_rhon_rhon_official_art_with_paralympic_emblem.png", 320),
+    "beijing2022_emblem": Asset("beijing2022_olympic_emblem_with_rings.png", 320),
+    "ginseng_bottle": Asset("ginseng_vn_ngoclinh_extract_bottle_600.jpg", 360, jpeg=True),
+    "ginseng_root": Asset("ginseng_vn_ngoclinh_samTuoi.jpg", 150, jpeg=True),
+}
 ARTWORK = {
-    "冰墩墩": "bing_dwen_dwen.png",
-    "雪容融": "shuey_rhon_rhon.png",
-    "北京2022": "beijing2022_emblem.png",
-    "冬奥会": "beijing2022_emblem.png",
+    "冰墩墩": "bing_dwen_dwen",
+    "雪容融": "shuey_rhon_rhon",
+    "北京2022": "beijing2022_emblem",
+    "冬奥会": "beijing2022_emblem",
 }
 CANVAS = (480, 480)
 
 
 @lru_cache(maxsize=8)
 def _asset(name: str) -> Image.Image:
-    data = resources.files("testbed").joinpath(f"data/images/{name}").read_bytes()
-    return Image.open(io.BytesIO(data)).convert("RGBA")
+    asset = ASSETS[name]
+    with Image.open(realworld_path("images", asset.file)) as source:
+        image = source.convert("RGB") if asset.jpeg else source.copy()
+    scale = asset.side / max(image.size)
+    if scale != 1:
+        size = (round(image.width * scale), round(image.height * scale))
+        image = image.resize(size, Image.Resampling.BICUBIC)
+    if asset.jpeg:
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=85)
+        image = Image.open(io.BytesIO(out.getvalue()))
+    return image.convert("RGBA")
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +108,7 @@ def packaging_photo(key: str, text: str) -> bytes:
     """A ginseng product photo with a GI name printed on the packaging."""
     rng = random.Random(zlib.crc32(key.encode()))
     scene = _background(rng)
-    product = _asset(rng.choice(("ginseng_bottle.jpg", "ginseng_root.jpg")))
+    product = _asset(rng.choice(("ginseng_bottle", "ginseng_root")))
     product = product.resize((300, 300))
     scene.paste(product, (90, 40), product)
     draw = ImageDraw.Draw(scene)

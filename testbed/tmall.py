@@ -4,7 +4,7 @@ As on detail.tmall.com the PC item page carries no live price (the browser asks 
 H5 detail API, whose `_DATA_Mdskip` half holds price and ship-from place) and its
 thumbnails are lazy (`data-ks-lazyload`, a 1x1 gif in `src`). Item pages are GBK;
 some say `charset=utf-8` in header and meta while their bytes are GBK, like the
-real saved page in tests/fixtures.
+real saved page in shared/realworld.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +30,6 @@ class EvidenceConfig:
             raise ValueError(f"invalid evidence settings: {self}")
 
     @classmethod
-    def from_mapping(cls, table: Mapping[str, Any]) -> EvidenceConfig:
-        unknown = set(table) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown [evidence] keys: {sorted(unknown)}")
-        return cls(**dict(table))
-
-    @classmethod
     def from_scrapy(cls, settings: BaseSettings) -> EvidenceConfig:
         return cls(
             images=settings.getbool("MARKWATCH_EVIDENCE_IMAGES", cls.images),
@@ -50,15 +42,6 @@ class EvidenceConfig:
             tsa_url=settings.get("MARKWATCH_TSA_URL") or "",
             tsa_ca_file=settings.get("MARKWATCH_TSA_CA_FILE") or "",
             tsa_cert_file=settings.get("MARKWATCH_TSA_CERT_FILE") or "",
-        )
-
-    def with_env(self, environ: Mapping[str, str]) -> EvidenceConfig:
-        """MARKWATCH_TSA_URL / _CA_FILE / _CERT_FILE win over the file."""
-        return replace(
-            self,
-            tsa_url=environ.get("MARKWATCH_TSA_URL") or self.tsa_url,
-            tsa_ca_file=environ.get("MARKWATCH_TSA_CA_FILE") or self.tsa_ca_file,
-            tsa_cert_file=environ.get("MARKWATCH_TSA_CERT_FILE") or self.tsa_cert_file,
         )
 
     def tsa(self) -> TsaConfig:

@@ -19,7 +19,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
-from crawler.components import SETTING as COMPONENTS_SETTING
+from crawler.components import injected
 from crawler.health import FATAL_STAT
 from crawler.keywords import keywords_from, parse_keywords_arg
 from crawler.openapi.api import ApiError, PlatformClient
@@ -81,7 +81,7 @@ class OpenApiSpider(scrapy.Spider):
 
     def default_keywords(self) -> list[str]:
         """The catalog's marks and the active watchlists' marks and keywords."""
-        components = self.settings.get(COMPONENTS_SETTING)
+        components = injected(self.crawler) if hasattr(self, "crawler") else None
         catalog = getattr(getattr(components, "detector", None), "catalog", None)
         if catalog is None:
             from detectors import load_catalog  # a bare `scrapy crawl`: the built-in catalog

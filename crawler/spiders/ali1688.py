@@ -20,7 +20,9 @@ from crawler.keywords import parse_keywords_arg
 from crawler.parsers import ali1688 as ali1688_parser
 from crawler.parsers.common import dig, embedded_json
 from crawler.parsers.errors import ParseError
-from crawler.spiders.taobao import DEFAULT_BASE_URL
+from crawler.spiders.common import DEFAULT_BASE_URL
+from crawler.stats import report_parse_failure
+from detectors.types import Listing
 
 _PAGE_CONFIG = re.compile(r"\bpageConfig\s*=\s*")
 _MAX_PAGES = 50  # 1688 itself stops at 50 result pages
@@ -50,18 +52,18 @@ class Ali1688Spider(scrapy.Spider):
 
     def parse_search(
         self, response: Response, keyword: str, page: int
-    ) -> Iterator[scrapy.Request | dict[str, Any]]:
+    ) -> Iterator[scrapy.Request | Listing]:
         try:
             offers = ali1688_parser.parse_search(response.body, response.url)
         except ParseError as exc:
-            self.logger.error("parse failure on %s (layout changed?): %s", response.url, exc)
+            report_parse_failure(self, response.url, exc, " (layout changed?)")
             return
         for offer in offers:
             yield dataclasses.replace(
                 offer,
                 url=offer.url if self.real_site else response.url,
                 images=tuple(urljoin(response.url, i) for i in offer.images),
-            ).to_dict()
+            )
         if page == 1:
             config = embedded_json(decode_html(response.body), _PAGE_CONFIG)
             total = dig(config, "pageCount")

@@ -16,7 +16,8 @@ from scrapy.http import Response
 from crawler.parsers import cantonfair as cantonfair_parser
 from crawler.parsers.common import as_dict, dig
 from crawler.parsers.errors import ParseError
-from crawler.spiders.taobao import DEFAULT_BASE_URL
+from crawler.spiders.common import DEFAULT_BASE_URL
+from detectors.types import Listing
 
 _MAX_PAGES = 500
 
@@ -60,7 +61,7 @@ class ExpoSpider(scrapy.Spider):
 
     def parse_exhibits(
         self, response: Response, company: str, page: int
-    ) -> Iterator[scrapy.Request | dict[str, Any]]:
+    ) -> Iterator[scrapy.Request | Listing]:
         try:
             data = as_dict(json.loads(response.body))
             exhibits = cantonfair_parser.parse_json(data)
@@ -72,7 +73,7 @@ class ExpoSpider(scrapy.Spider):
                 exhibit,
                 url=urljoin(response.url, exhibit.url) if exhibit.url else response.url,
                 images=tuple(urljoin(response.url, i) for i in exhibit.images),
-            ).to_dict()
+            )
         if page == 1:
             total, size = dig(data, "data", "total"), dig(data, "data", "pageSize")
             if isinstance(total, int) and isinstance(size, int) and size > 0:

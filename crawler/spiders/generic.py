@@ -17,6 +17,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.parsers import generic as generic_parser
 from crawler.parsers.errors import ParseError
+from detectors.types import Listing
 
 _SKIP_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".css", ".js", ".pdf", ".zip")
 
@@ -41,7 +42,7 @@ class GenericSpider(scrapy.Spider):
         for url in self.start_pages:
             yield scrapy.Request(url, callback=self.parse)
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request | dict[str, Any]]:
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request | Listing]:
         if not isinstance(response, TextResponse):
             return  # an image or download: nothing to read or follow
         try:
@@ -50,7 +51,7 @@ class GenericSpider(scrapy.Spider):
             listings = []  # most pages of a shop are not product pages
         for listing in listings:
             if listing.price is not None:  # a product mention without an offer is no listing
-                yield listing.to_dict()
+                yield listing
         for href in response.css("a[href]::attr(href)").getall():
             url = urljoin(response.url, href.strip())
             if url.startswith(("http://", "https://")) and not url.lower().endswith(_SKIP_SUFFIXES):

@@ -17,7 +17,8 @@ from scrapy.http import Response
 
 from crawler.parsers import jd as jd_parser
 from crawler.parsers.errors import ParseError
-from crawler.spiders.taobao import DEFAULT_BASE_URL
+from crawler.spiders.common import DEFAULT_BASE_URL
+from crawler.stats import report_parse_failure
 from detectors.types import Listing
 
 _TOTAL_PAGES = re.compile(r"共\s*<b>\s*(\d+)\s*</b>\s*页")
@@ -43,7 +44,7 @@ class JdSpider(scrapy.Spider):
         try:
             cards = jd_parser.parse_search(response.body, response.url)
         except ParseError as exc:
-            self.logger.error("parse failure on %s: %s", response.url, exc)
+            report_parse_failure(self, response.url, exc)
             return
         if cards:
             skus = ",".join("J_" + c.id.removeprefix("jd:") for c in cards)
@@ -67,12 +68,12 @@ class JdSpider(scrapy.Spider):
         for card in priced:
             yield scrapy.Request(card.url, callback=self.parse_item, cb_kwargs={"card": card})
 
-    def parse_item(self, response: Response, card: Listing) -> Iterator[dict[str, Any]]:
+    def parse_item(self, response: Response, card: Listing) -> Iterator[Listing]:
         try:
             item = jd_parser.parse_item(response.body, response.url)
         except ParseError as exc:
-            self.logger.error("parse failure on %s: %s", response.url, exc)
-            yield card.to_dict()  # the card alone still names the listing
+            report_parse_failure(self, response.url, exc)
+            yield card  # the card alone still names the listing
             return
         merged = dataclasses.replace(
             item,
@@ -81,4 +82,4 @@ class JdSpider(scrapy.Spider):
             seller=dataclasses.replace(item.seller, name=item.seller.name or card.seller.name),
             images=tuple(urljoin(response.url, i) for i in card.images) or item.images,
         )
-        yield merged.to_dict()
+        yield merged

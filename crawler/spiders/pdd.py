@@ -14,7 +14,8 @@ from scrapy.http import Response
 from crawler.parsers import pdd as pdd_parser
 from crawler.parsers.common import as_dict, strip_tags, text_of
 from crawler.parsers.errors import ParseError
-from crawler.spiders.taobao import DEFAULT_BASE_URL
+from crawler.spiders.common import DEFAULT_BASE_URL
+from crawler.stats import report_parse_failure
 from detectors.types import Listing
 
 _MAX_PAGES = 200
@@ -42,7 +43,7 @@ class PddSpider(scrapy.Spider):
             listings = pdd_parser.extract(response.body, response.url)
             has_more = bool(as_dict(json.loads(response.body)).get("has_more"))
         except (ParseError, ValueError) as exc:
-            self.logger.error("parse failure on %s: %s", response.url, exc)
+            report_parse_failure(self, response.url, exc)
             return
         for listing in listings:
             goods_id = listing.id.removeprefix("pdd:")
@@ -54,7 +55,7 @@ class PddSpider(scrapy.Spider):
         if has_more and listings and page < _MAX_PAGES:
             yield self._page(page + 1)
 
-    def parse_detail(self, response: Response, listing: Listing) -> Iterator[dict[str, Any]]:
+    def parse_detail(self, response: Response, listing: Listing) -> Iterator[Listing]:
         try:
             goods = as_dict(as_dict(json.loads(response.body)).get("goods"))
         except ValueError as exc:
@@ -66,4 +67,4 @@ class PddSpider(scrapy.Spider):
             url=response.url,
             description=description,
             images=tuple(urljoin(response.url, i) for i in listing.images),
-        ).to_dict()
+        )

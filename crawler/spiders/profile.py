@@ -18,6 +18,7 @@ from scrapy.http import Response
 from crawler.keywords import parse_keywords_arg
 from crawler.profiles import SiteProfile, bundled_profile, load_profile
 from crawler.profiles.extract import ProfilePage
+from detectors.types import Listing
 
 
 def _resolve_profile(name_or_path: str) -> SiteProfile:
@@ -74,13 +75,13 @@ class ProfileSpider(scrapy.Spider):
             for keyword in self.keywords or [""]:
                 yield scrapy.Request(url.replace("{keyword}", keyword), callback=self.parse)
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request | dict[str, Any]]:
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request | Listing]:
         declared = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         charset = declared.partition("charset=")[2].strip() or None
         page = ProfilePage(self.profile, response.body, response.url, charset)
         listing = page.listing()
         if listing is not None:
-            yield listing.to_dict()
+            yield listing
         for url in page.links(self.profile.items):
             yield scrapy.Request(url, callback=self.parse)
         for url in page.links(self.profile.follow):

@@ -18,9 +18,10 @@ from scrapy.http import Response
 from crawler.parsers import taobao as taobao_parser
 from crawler.parsers.common import dig, embedded_json
 from crawler.parsers.errors import ParseError
+from crawler.spiders.common import DEFAULT_BASE_URL
+from crawler.stats import report_parse_failure
 from detectors.types import Listing
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8800"
 _PAGE_CONFIG = re.compile(r"g_page_config\s*=\s*")
 _PAGE_SIZE = 44
 _MAX_PAGES = 100  # what s.taobao.com itself serves
@@ -57,7 +58,7 @@ class TaobaoSpider(scrapy.Spider):
         try:
             cards = taobao_parser.parse_search(response.body, response.url)
         except ParseError as exc:
-            self.logger.error("parse failure on %s (layout changed?): %s", response.url, exc)
+            report_parse_failure(self, response.url, exc, " (layout changed?)")
             return
         for card in cards:
             card = dataclasses.replace(
@@ -75,12 +76,12 @@ class TaobaoSpider(scrapy.Spider):
             for page in range(1, total):
                 yield self._search_request(page * size)
 
-    def parse_item(self, response: Response, card: Listing) -> Iterator[dict[str, Any]]:
+    def parse_item(self, response: Response, card: Listing) -> Iterator[Listing]:
         try:
             item = taobao_parser.parse_item(response.body, response.url)
         except ParseError as exc:
-            self.logger.error("parse failure on %s: %s", response.url, exc)
-            yield card.to_dict()
+            report_parse_failure(self, response.url, exc)
+            yield card
             return
         details = " ".join(t.strip() for t in response.css("#J_DivItemDesc ::text").getall())
         attributes = [a.replace("\xa0", " ") for a in item.description.split("; ")]
@@ -107,4 +108,4 @@ class TaobaoSpider(scrapy.Spider):
             ),
             images=tuple(urljoin(response.url, i) for i in item.images) or card.images,
         )
-        yield merged.to_dict()
+        yield merged

@@ -15,7 +15,8 @@ from scrapy.settings import BaseSettings
 
 from crawler.browser import CHROMIUM_ARGS, chromium_path
 from crawler.sessions import BLOCK_SELECTORS, use_session
-from crawler.spiders.taobao import DEFAULT_BASE_URL, TaobaoSpider
+from crawler.spiders.common import DEFAULT_BASE_URL
+from crawler.spiders.taobao import TaobaoSpider
 from detectors.types import Listing, Seller
 
 

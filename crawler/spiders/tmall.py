@@ -23,8 +23,9 @@ from crawler.keywords import parse_keywords_arg
 from crawler.parsers import tmall as tmall_parser
 from crawler.parsers.common import as_dict, embedded_json, load_json, text_of
 from crawler.parsers.errors import ParseError
+from crawler.spiders.common import DEFAULT_BASE_URL
 from crawler.spiders.lazy_images import image_urls
-from crawler.spiders.taobao import DEFAULT_BASE_URL
+from crawler.stats import report_parse_failure
 from detectors.types import Listing
 
 _LIST_CONFIG = re.compile(r"__ITEMLIST_CONFIG__\s*=\s*")
@@ -100,7 +101,7 @@ class TmallSpider(scrapy.Spider):
         try:
             page = tmall_parser.parse_item(response.body, response.url)
         except ParseError as exc:
-            self.logger.error("parse failure on %s: %s", response.url, exc)
+            report_parse_failure(self, response.url, exc)
             page = None
         if page is not None:
             # The parser reads `src`, which is a placeholder here: resolve the lazy URLs.
@@ -111,7 +112,7 @@ class TmallSpider(scrapy.Spider):
 
     def parse_detail_api(
         self, response: Response, card: Listing, page: Listing | None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Listing]:
         try:
             api = tmall_parser.extract(response.body, response.url)[0]
         except (ParseError, IndexError) as exc:
@@ -130,7 +131,7 @@ class TmallSpider(scrapy.Spider):
                 location=api.seller.location or base.seller.location,
             ),
             images=tuple(urljoin(response.url, i) for i in (base.images or api.images)),
-        ).to_dict()
+        )
 
 
 def _quantity(description: str) -> str:

@@ -84,7 +84,7 @@ def _image(quick: bool, settings: Settings) -> dict[str, Any]:
 
 
 def _es_url(settings: Settings) -> str:
-    return os.environ.get("MARKWATCH_ES_URL") or settings.es_urls[0]
+    return settings.es_urls[0]
 
 
 def _index(quick: bool, settings: Settings) -> dict[str, Any]:

@@ -18,8 +18,9 @@ from crawler.components import CrawlCounters, PipelineComponents
 from markwatch.compose import services
 from markwatch.crawling import CrawlJob, crawl_overrides, run_crawls
 from markwatch.settings import Settings
-from markwatch.webhook_sink import WebhookSink
+from testbed.realworld import realworld_dir
 from testbed.server import TestbedServer
+from testbed.webhook_sink import WebhookSink
 
 NAME = "demo"
 HELP = "crawl the local testbed end to end and print a JSON summary"
@@ -50,6 +51,7 @@ class _Progress:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    realworld_dir()  # the replicas' photos come from it: fail before serving, not per image
     demo_dir = settings.data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)  # each demo starts from nothing
     with TestbedServer() as bed, WebhookSink() as sink:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from detectors import Detector, DetectorConfig, load_catalog
+from detectors import Detector, load_catalog
 from detectors.evaluation import LabelError, LabelledReport, evaluate_labelled
 from detectors.types import ListingError
 from markwatch.evalsets import SET_NAMES, EvalSetError, load_set_rows, set_files
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         parts = {"input": _input_files(args.input)} if args.input else set_files(args.eval_set)
         detector = Detector(
             load_catalog(settings.catalog_dirs),
-            DetectorConfig.from_mapping(settings.section("detector")),
+            settings.detector,
         )
         results: dict[str, Any] = {}
         ok = True

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from alerts.config import AlertsConfig
 from alerts.store import AlertStore
 from console.enforcement_lists import complaint_lists, notice_csv, repeat_notice
 from console.seller_casefile import CaseError, build_case, build_package, load_draft
-from crawler.evidence.config import EvidenceConfig
 from crawler.evidence.store import EvidenceStore
 from crawler.evidence.timestamps import TimestampError, Timestamps, TsaConfig
 from markwatch.settings import Settings
@@ -59,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     store = EvidenceStore(args.dir or settings.evidence_dir)
     try:
-        tsa = EvidenceConfig.from_mapping(settings.section("evidence")).with_env(os.environ).tsa()
+        tsa = settings.evidence.tsa()
     except (TypeError, ValueError) as exc:
         print(f"markwatch evidence: bad [evidence] settings: {exc}", file=sys.stderr)
         return 2
@@ -130,7 +127,7 @@ def _case(
 
 
 def _lists(args: argparse.Namespace, settings: Settings, store: EvidenceStore) -> int:
-    config = AlertsConfig.from_mapping(settings.section("alerts"))
+    config = settings.alerts
     alerts = AlertStore(settings.db_url or settings.alerts_db_path, config=config)
     try:
         if args.evidence_command == "notice":

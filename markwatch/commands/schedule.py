@@ -13,12 +13,10 @@ from collections.abc import Sequence
 from types import FrameType
 
 from console.console_store import existing_console_store
-from crawler.evidence.config import EvidenceConfig
 from markwatch.scheduler import (
     CrawlHistory,
     JobSpec,
     RunRecord,
-    ScheduleConfig,
     ScheduleError,
     Scheduler,
     SubprocessRunner,
@@ -90,12 +88,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 print(line)
             return 0
         try:
-            config = ScheduleConfig.from_mapping(settings.section("schedule"))
             config = dataclasses.replace(
-                config, jobs=(*config.jobs, *console_jobs(settings, config.jobs))
+                settings.schedule,
+                jobs=(*settings.schedule.jobs, *console_jobs(settings, settings.schedule.jobs)),
             )
-            evidence = EvidenceConfig.from_mapping(settings.section("evidence"))
-        except (ScheduleError, ValueError) as exc:
+            evidence = settings.evidence
+        except (ScheduleError, ValueError) as exc:  # jobs saved in the console
             print(f"markwatch schedule: configuration error: {exc}", file=sys.stderr)
             return 2
         if not config.jobs:

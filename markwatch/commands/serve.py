@@ -7,7 +7,6 @@ no account exists yet (passwords never go on a command line, where `ps` shows th
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import uvicorn
@@ -16,8 +15,8 @@ from console.app import create_app
 from console.auth import AuthError
 from console.routes.admin import create_account
 from console.web import ConsoleDeps
-from console.wiring import build_console
 from markwatch.compose import services
+from markwatch.console_wiring import build_console
 from markwatch.settings import Settings
 
 NAME = "serve"
@@ -29,9 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000)
 
 
-def bootstrap_admin(deps: ConsoleDeps, environ: dict[str, str]) -> str | None:
-    """Create the first admin from the environment; the name created, or None."""
-    name, password = environ.get("MARKWATCH_ADMIN_USER"), environ.get("MARKWATCH_ADMIN_PASSWORD")
+def bootstrap_admin(deps: ConsoleDeps, settings: Settings) -> str | None:
+    """Create the first admin from the configuration; the name created, or None."""
+    name, password = settings.admin_user, settings.admin_password
     if not name or not password or deps.auth.users():
         return None
     create_account(deps, name, password, "admin", display_name=name)
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with services(settings) as svc:
         deps = build_console(settings, svc.index, svc.alerts, svc.catalog)
         try:
-            created = bootstrap_admin(deps, dict(os.environ))
+            created = bootstrap_admin(deps, settings)
         except AuthError as exc:
             print(f"markwatch serve: cannot create the admin: {exc}", file=sys.stderr)
             return 2

@@ -7,6 +7,7 @@ import sys
 
 from markwatch.settings import Settings
 from testbed.generate import DEFAULT_SEED
+from testbed.realworld import realworld_dir
 from testbed.server import Testbed, TestbedServer
 
 NAME = "testbed"
@@ -32,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    realworld_dir()  # the replicas' photos come from it: fail before serving, not per image
     server = TestbedServer(
         Testbed.build(args.seed, args.scale), args.host, args.port, kind=args.server
     )

@@ -43,9 +43,13 @@ class SignedReceiver:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                ok = verify_signature(receiver.secret, self.headers.get(TIMESTAMP_HEADER, ""),
-                                      body, self.headers.get(SIGNATURE_HEADER, ""),
-                                      now=time.time())
+                ok = verify_signature(
+                    receiver.secret,
+                    self.headers.get(TIMESTAMP_HEADER, ""),
+                    body,
+                    self.headers.get(SIGNATURE_HEADER, ""),
+                    now=time.time(),
+                )
                 key = self.headers.get(KEY_HEADER, "")
                 if not ok or not key:
                     with receiver._lock:
@@ -55,8 +59,10 @@ class SignedReceiver:
                     return
                 with receiver._lock:
                     receiver.posts.append(key)
-                    hold = receiver.hold_after is not None and \
-                        len(receiver.posts) > receiver.hold_after
+                    hold = (
+                        receiver.hold_after is not None
+                        and len(receiver.posts) > receiver.hold_after
+                    )
                     if not hold:
                         receiver.accepted.setdefault(key, json.loads(body))
                 if hold:

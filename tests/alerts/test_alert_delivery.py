@@ -10,14 +10,29 @@ from alerts.channels.webhook import WebhookChannel
 from alerts.outbox import OutboxDispatcher, RetryPolicy
 from alerts.store import AlertStore
 from detectors.types import Finding, Listing, MarkHit, Reason, Seller
-from markwatch.webhook_sink import WebhookSink
+from testbed.webhook_sink import WebhookSink
 
-LISTING = Listing(id="taobao:1", platform="taobao", url="http://x/item.htm?id=1",
-                  title="长白山人参 500g", price=9.9, seller=Seller("山货店", "安徽 亳州"))
-FINDING = Finding("taobao:1", "infringing", 0.93, (
-    MarkHit("长白山人参", "gi", 0.93,
-            (Reason("origin_outside_region", "卖家所在地不在保护范围内", "安徽 亳州"),)),
-))
+LISTING = Listing(
+    id="taobao:1",
+    platform="taobao",
+    url="http://x/item.htm?id=1",
+    title="长白山人参 500g",
+    price=9.9,
+    seller=Seller("山货店", "安徽 亳州"),
+)
+FINDING = Finding(
+    "taobao:1",
+    "infringing",
+    0.93,
+    (
+        MarkHit(
+            "长白山人参",
+            "gi",
+            0.93,
+            (Reason("origin_outside_region", "卖家所在地不在保护范围内", "安徽 亳州"),),
+        ),
+    ),
+)
 
 
 def test_alert_is_created_once_per_listing_and_mark(tmp_path: Path) -> None:
@@ -52,8 +67,11 @@ def test_receiver_down_means_retry_later_not_loss(tmp_path: Path) -> None:
         dead_url = sink.url
     store = AlertStore(tmp_path / "alerts.db", channel_names=("hook",))
     store.record(LISTING, FINDING)
-    down = OutboxDispatcher(store, {"hook": WebhookChannel(dead_url, name="hook", timeout=2)},
-                            RetryPolicy(base_seconds=0.0, jitter=0.0))
+    down = OutboxDispatcher(
+        store,
+        {"hook": WebhookChannel(dead_url, name="hook", timeout=2)},
+        RetryPolicy(base_seconds=0.0, jitter=0.0),
+    )
     report = down.deliver_due()
     assert (report.sent, report.retrying) == (0, 1)
     assert store.outbox_counts() == {"pending": 1}

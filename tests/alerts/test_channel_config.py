@@ -12,8 +12,14 @@ from alerts.config import AlertsConfig, AlertsConfigError
 
 VALID: dict[str, dict[str, Any]] = {
     "webhook": {"url": "https://hooks.example/mw", "secret": "s3cret-value-123"},
-    "email": {"host": "smtp.example", "port": 587, "sender": "mw@example.org",
-              "to": ["a@example.org"], "starttls": True, "password": "p4ssword-long"},
+    "email": {
+        "host": "smtp.example",
+        "port": 587,
+        "sender": "mw@example.org",
+        "to": ["a@example.org"],
+        "starttls": True,
+        "password": "p4ssword-long",
+    },
     "dingtalk": {"token": "abcdef0123456789", "secret": "SECabcdef0123456789"},
     "wecom": {"key": "693a91f6-7aaa-4bc4"},
     "feishu": {"token": "a1b2c3d4-e5f6"},
@@ -76,8 +82,10 @@ def test_unknown_channel_type_is_named() -> None:
         ({"retry": {"max_attempt": 3}}, "alerts.retry: unknown key 'max_attempt'"),
         ({"repeat_infringer": {"threshold": "three"}}, "threshold must be a number"),
         ({"digest_timezone": "Mars/Olympus"}, "unknown time zone"),
-        ({"watchlists": [{"name": "w", "owner": "o", "channels": ["nope"]}]},
-         "unknown channel 'nope'"),
+        (
+            {"watchlists": [{"name": "w", "owner": "o", "channels": ["nope"]}]},
+            "unknown channel 'nope'",
+        ),
         ({"channels": {"h": {"type": "webhook"}}}, "'url' is required"),
     ],
 )
@@ -87,14 +95,23 @@ def test_alerts_section_errors_name_the_key(table: dict[str, Any], message: str)
 
 
 def test_alerts_section_parses_into_frozen_config() -> None:
-    config = AlertsConfig.from_mapping({
-        "webhook_urls": ["http://staff.example/hook"],  # read by Settings, allowed here
-        "retry": {"max_attempts": 3, "base_seconds": 1},
-        "repeat_infringer": {"threshold": 5, "window_days": 90},
-        "channels": {"h": {"type": "webhook", "url": "https://x.example"}},
-        "watchlists": [{"name": "w", "owner": "协会", "marks": ["五常大米"], "channels": ["h"],
-                        "delivery": "digest"}],
-    })
+    config = AlertsConfig.from_mapping(
+        {
+            "webhook_urls": ["http://staff.example/hook"],  # read by Settings, allowed here
+            "retry": {"max_attempts": 3, "base_seconds": 1},
+            "repeat_infringer": {"threshold": 5, "window_days": 90},
+            "channels": {"h": {"type": "webhook", "url": "https://x.example"}},
+            "watchlists": [
+                {
+                    "name": "w",
+                    "owner": "协会",
+                    "marks": ["五常大米"],
+                    "channels": ["h"],
+                    "delivery": "digest",
+                }
+            ],
+        }
+    )
     assert (config.retry.max_attempts, config.retry.base_seconds) == (3, 1.0)
     assert (config.repeat_infringer.threshold, config.repeat_infringer.window_days) == (5, 90)
     assert config.watchlists[0].marks == ("五常大米",)

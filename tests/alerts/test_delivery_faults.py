@@ -42,10 +42,12 @@ def _config(url: str, lease_seconds: float = 120.0) -> AlertsConfig:
     return AlertsConfig(
         lease_seconds=lease_seconds,
         retry=RetryConfig(max_attempts=50, base_seconds=0.05, max_seconds=0.2, jitter=0.1),
-        channels=(ChannelConfig("hook", "webhook", {"type": "webhook", "url": url,
-                                                    "secret": SECRET}),),
-        watchlists=(Watchlist("all-ginseng", "长白山人参协会", marks=("长白山人参",),
-                              channels=("hook",)),),
+        channels=(
+            ChannelConfig("hook", "webhook", {"type": "webhook", "url": url, "secret": SECRET}),
+        ),
+        watchlists=(
+            Watchlist("all-ginseng", "长白山人参协会", marks=("长白山人参",), channels=("hook",)),
+        ),
     )
 
 
@@ -102,9 +104,23 @@ def test_receiver_down_for_part_of_the_run_gets_every_alert_once_back(db_url: st
 def _deliver_process(config_file: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        [sys.executable, "-m", "markwatch.cli", "--config", str(config_file), "alerts",
-         "deliver", "--until-idle", "--timeout", "60"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "markwatch.cli",
+            "--config",
+            str(config_file),
+            "alerts",
+            "deliver",
+            "--until-idle",
+            "--timeout",
+            "60",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -115,8 +131,8 @@ def test_restart_mid_run_sends_no_alert_twice(db_url: str, tmp_path: Path) -> No
         db = db_url if "://" in db_url else Path(db_url).as_posix()
         config_file.write_text(
             f'[markwatch]\ndata_dir = "{tmp_path.as_posix()}"\ndb_url = "{db}"\n'
-            '[alerts]\nlease_seconds = 1.0\n'
-            '[alerts.retry]\nbase_seconds = 0.05\nmax_seconds = 0.2\n'
+            "[alerts]\nlease_seconds = 1.0\n"
+            "[alerts.retry]\nbase_seconds = 0.05\nmax_seconds = 0.2\n"
             f'[alerts.channels.hook]\ntype = "webhook"\nurl = "{receiver.url}"\n'
             f'secret = "{SECRET}"\n'
             '[[alerts.watchlists]]\nname = "all-ginseng"\nowner = "长白山人参协会"\n'

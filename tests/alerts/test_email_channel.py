@@ -26,8 +26,9 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         if address.endswith("@nowhere.example"):
             return "550 no such user"
         envelope.rcpt_tos.append(address)
@@ -57,13 +58,25 @@ def smtp() -> Iterator[tuple[_Inbox, int]]:
 
 
 def _channel(port: int, to: list[str], language: str = "zh") -> tuple[AlertsConfig, Any]:
-    table = {"type": "email", "host": "127.0.0.1", "port": port,
-             "sender": "markwatch@ipc.example", "to": to}
+    table = {
+        "type": "email",
+        "host": "127.0.0.1",
+        "port": port,
+        "sender": "markwatch@ipc.example",
+        "to": to,
+    }
     config = AlertsConfig(
         console_url="https://markwatch.example",
         channels=(ChannelConfig("mail", "email", table),),
-        watchlists=(Watchlist("ginseng", "长白山人参协会", marks=("长白山人参",),
-                              channels=("mail",), language=language),),
+        watchlists=(
+            Watchlist(
+                "ginseng",
+                "长白山人参协会",
+                marks=("长白山人参",),
+                channels=("mail",),
+                language=language,
+            ),
+        ),
     )
     return config, build_channel("mail", table)
 
@@ -84,9 +97,14 @@ def test_alert_mail_in_chinese_carries_what_a_person_needs(
     key = store.outbox_messages()[0].idempotency_key
     assert mail["Message-ID"] == f"<{key}@markwatch>"
     body = mail.get_content()
-    for expected in ("卖家：山货店（安徽 亳州）", "价格：39.90 CNY", "卖家所在地不在保护范围内",
-                     "证据：安徽 亳州", "商品链接：https://item.example/taobao/7",
-                     "证据链接：https://markwatch.example/alerts/1/evidence"):
+    for expected in (
+        "卖家：山货店（安徽 亳州）",
+        "价格：39.90 CNY",
+        "卖家所在地不在保护范围内",
+        "证据：安徽 亳州",
+        "商品链接：https://item.example/taobao/7",
+        "证据链接：https://markwatch.example/alerts/1/evidence",
+    ):
         assert expected in body
     store.close()
 
@@ -109,8 +127,15 @@ def test_a_language_without_templates_falls_back_to_english(
 def test_refused_recipient_is_not_retried(smtp: tuple[_Inbox, int]) -> None:
     _inbox, port = smtp
     _config, channel = _channel(port, ["ghost@nowhere.example"])
-    payload = {"type": "alert", "mark": "冰墩墩", "verdict": "suspicious", "score": 0.5,
-               "reasons": [], "alert_id": 1, "listing": {"title": "t", "url": "u"}}
+    payload = {
+        "type": "alert",
+        "mark": "冰墩墩",
+        "verdict": "suspicious",
+        "score": 0.5,
+        "reasons": [],
+        "alert_id": 1,
+        "listing": {"title": "t", "url": "u"},
+    }
     with pytest.raises(DeliveryError) as caught:
         channel.send(OutboxMessage(1, 1, "mail", "k", payload, 0))
     assert caught.value.retryable is False
@@ -118,8 +143,15 @@ def test_refused_recipient_is_not_retried(smtp: tuple[_Inbox, int]) -> None:
 
 def test_smtp_server_down_is_retryable() -> None:
     _config, channel = _channel(_free_port(), ["a@b.example"])
-    payload = {"type": "alert", "mark": "冰墩墩", "verdict": "suspicious", "score": 0.5,
-               "reasons": [], "alert_id": 1, "listing": {"title": "t", "url": "u"}}
+    payload = {
+        "type": "alert",
+        "mark": "冰墩墩",
+        "verdict": "suspicious",
+        "score": 0.5,
+        "reasons": [],
+        "alert_id": 1,
+        "listing": {"title": "t", "url": "u"},
+    }
     with pytest.raises(DeliveryError) as caught:
         channel.send(OutboxMessage(1, 1, "mail", "k", payload, 0))
     assert caught.value.retryable is True

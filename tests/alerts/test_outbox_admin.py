@@ -42,8 +42,11 @@ def _failing_store(db_url: str) -> tuple[AlertStore, WebhookChannel]:
     store = AlertStore(db_url, config=config)
     item = listing(1)
     store.record(item, finding(item))
-    channel = WebhookChannel("http://127.0.0.1:1/hook", name="hook",
-                             transport=httpx.MockTransport(lambda r: httpx.Response(503)))
+    channel = WebhookChannel(
+        "http://127.0.0.1:1/hook",
+        name="hook",
+        transport=httpx.MockTransport(lambda r: httpx.Response(503)),
+    )
     return store, channel
 
 
@@ -60,14 +63,16 @@ def test_dead_letters_are_visible_and_retried_by_staff(db_url: str) -> None:
         assert store.outbox.retry_dead([dead.id]) == 1
         assert OutboxDispatcher(store, {"hook": fixed}).deliver_due().sent == 1
         fixed.close()
-    assert [json.loads(json.dumps(p))["idempotency_key"] for p in receiver.accepted.values()] \
-        == [dead.idempotency_key]
+    assert [json.loads(json.dumps(p))["idempotency_key"] for p in receiver.accepted.values()] == [
+        dead.idempotency_key
+    ]
     assert store.outbox_counts() == {"sent": 1}
     store.close()
 
 
-def test_cli_lists_and_retries_dead_letters(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lists_and_retries_dead_letters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "alerts.sqlite3"
     store, broken = _failing_store(str(db))
     dispatcher = OutboxDispatcher(store, {"hook": broken})
@@ -75,9 +80,11 @@ def test_cli_lists_and_retries_dead_letters(tmp_path: Path,
     dispatcher.deliver_due()
     store.close()
     config = tmp_path / "mw.toml"
-    config.write_text(f'[markwatch]\ndata_dir = "{tmp_path.as_posix()}"\n'
-                      '[alerts.channels.hook]\ntype = "webhook"\nurl = "http://127.0.0.1:1/h"\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[markwatch]\ndata_dir = "{tmp_path.as_posix()}"\n'
+        '[alerts.channels.hook]\ntype = "webhook"\nurl = "http://127.0.0.1:1/h"\n',
+        encoding="utf-8",
+    )
     assert cli_main(["--config", str(config), "alerts", "dead-letters"]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["last_error"] == "hook: HTTP 503"
@@ -89,8 +96,15 @@ def test_daily_digest_collects_a_finished_day_into_one_message(db_url: str) -> N
     config = AlertsConfig(
         digest_timezone="Asia/Shanghai",
         channels=(ChannelConfig("hook", "webhook", {"type": "webhook", "url": "http://x"}),),
-        watchlists=(Watchlist("wuchang", "五常大米协会", marks=("五常大米",), channels=("hook",),
-                              delivery="digest"),),
+        watchlists=(
+            Watchlist(
+                "wuchang",
+                "五常大米协会",
+                marks=("五常大米",),
+                channels=("hook",),
+                delivery="digest",
+            ),
+        ),
     )
     store = AlertStore(db_url, config=config)
     day = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing

@@ -29,17 +29,33 @@ WECOM_KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
 FEISHU_TOKEN = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 
 PAYLOAD = {
-    "type": "alert", "idempotency_key": "mw-alert-5-0a1b2c3d4e5f", "alert_id": 5,
-    "mark": "冰墩墩", "kind": "olympic", "verdict": "infringing", "score": 0.91,
+    "type": "alert",
+    "idempotency_key": "mw-alert-5-0a1b2c3d4e5f",
+    "alert_id": 5,
+    "mark": "冰墩墩",
+    "kind": "olympic",
+    "verdict": "infringing",
+    "score": 0.91,
     "repeat_infringer": True,
-    "reasons": [{"code": "olympic_insignia_text", "detail": "商品标题含奥运吉祥物名称",
-                 "evidence": "冰墩墩"}],
-    "listing": {"url": "https://item.example/jd/5", "title": "冰墩墩 毛绒公仔 20cm",
-                "price": 59.0, "currency": "CNY", "platform": "jd",
-                "seller": {"name": "冬奥周边店", "location": "浙江 义乌", "id": "s-5",
-                           "credit_code": None}},
-    "links": {"alert": "https://mw.example/alerts/5",
-              "evidence": "https://mw.example/alerts/5/evidence"},
+    "reasons": [
+        {
+            "code": "olympic_insignia_text",
+            "detail": "商品标题含奥运吉祥物名称",
+            "evidence": "冰墩墩",
+        }
+    ],
+    "listing": {
+        "url": "https://item.example/jd/5",
+        "title": "冰墩墩 毛绒公仔 20cm",
+        "price": 59.0,
+        "currency": "CNY",
+        "platform": "jd",
+        "seller": {"name": "冬奥周边店", "location": "浙江 义乌", "id": "s-5", "credit_code": None},
+    },
+    "links": {
+        "alert": "https://mw.example/alerts/5",
+        "evidence": "https://mw.example/alerts/5/evidence",
+    },
     "language": "zh",
 }
 TEXT = (
@@ -68,8 +84,9 @@ class Outbound:
 def outbound(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbound]:
     captured = Outbound()
 
-    def send(adapter: HTTPAdapter, request: requests.PreparedRequest,
-             **kwargs: Any) -> requests.Response:
+    def send(
+        adapter: HTTPAdapter, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
         captured.requests.append(request)
         response = requests.Response()
         response.status_code = captured.status
@@ -94,21 +111,30 @@ class RobotCase:
 
 CASES = [
     RobotCase(
-        "dingtalk", {"type": "dingtalk", "token": DING_TOKEN},
-        "https://oapi.dingtalk.com/robot/send", {"access_token": [DING_TOKEN]},
-        {"msgtype": "text", "at": {"atMobiles": [], "isAtAll": False},
-         "text": {"content": f"{SUBJECT}\n{TEXT}"}},
+        "dingtalk",
+        {"type": "dingtalk", "token": DING_TOKEN},
+        "https://oapi.dingtalk.com/robot/send",
+        {"access_token": [DING_TOKEN]},
+        {
+            "msgtype": "text",
+            "at": {"atMobiles": [], "isAtAll": False},
+            "text": {"content": f"{SUBJECT}\n{TEXT}"},
+        },
         (DING_TOKEN,),
     ),
     RobotCase(
-        "wecom", {"type": "wecom", "key": WECOM_KEY},
-        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send", {"key": [WECOM_KEY]},
+        "wecom",
+        {"type": "wecom", "key": WECOM_KEY},
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send",
+        {"key": [WECOM_KEY]},
         {"msgtype": "text", "text": {"content": f"{SUBJECT}\n{TEXT}"}},
         (WECOM_KEY,),
     ),
     RobotCase(
-        "feishu", {"type": "feishu", "token": FEISHU_TOKEN},
-        f"https://open.feishu.cn/open-apis/bot/v2/hook/{FEISHU_TOKEN}/", {},
+        "feishu",
+        {"type": "feishu", "token": FEISHU_TOKEN},
+        f"https://open.feishu.cn/open-apis/bot/v2/hook/{FEISHU_TOKEN}/",
+        {},
         {"msg_type": "text", "content": {"text": f"{SUBJECT}\n{TEXT}"}},
         (FEISHU_TOKEN,),
     ),
@@ -141,8 +167,9 @@ def test_robot_request_is_exactly_what_the_api_expects(
 
 
 def test_dingtalk_signed_robot_sends_timestamp_and_signature(outbound: Outbound) -> None:
-    channel = build_channel("ding", {"type": "dingtalk", "token": DING_TOKEN,
-                                     "secret": DING_SECRET})
+    channel = build_channel(
+        "ding", {"type": "dingtalk", "token": DING_TOKEN, "secret": DING_SECRET}
+    )
     channel.send(_message())
     (request,) = outbound.requests
     query = parse_qs(urlsplit(request.url or "").query)

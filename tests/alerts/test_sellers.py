@@ -16,12 +16,17 @@ CREDIT = "91220000MA0Y000001"
 
 
 def _store(db_url: str, threshold: int = 2, window_days: int = 30) -> AlertStore:
-    return AlertStore(db_url, config=AlertsConfig(
-        repeat_infringer=RepeatInfringerConfig(threshold=threshold, window_days=window_days)))
+    return AlertStore(
+        db_url,
+        config=AlertsConfig(
+            repeat_infringer=RepeatInfringerConfig(threshold=threshold, window_days=window_days)
+        ),
+    )
 
 
-def _confirmed(store: AlertStore, n: int, seller: Seller, at: datetime,
-               platform: str = "taobao") -> int:
+def _confirmed(
+    store: AlertStore, n: int, seller: Seller, at: datetime, platform: str = "taobao"
+) -> int:
     item = listing(n, seller=seller, platform=platform)
     (change,) = store.record(item, finding(item), at=at)
     store.transition(change.alert.id, Transition("confirmed"), actor="li.wei", at=at)
@@ -77,10 +82,16 @@ def test_window_and_dismissals_limit_the_count(db_url: str) -> None:
 
 def test_shops_of_one_company_on_two_platforms_count_together(db_url: str) -> None:
     store = _store(db_url, threshold=2)
-    _confirmed(store, 1, Seller("参王旗舰店", "吉林 通化", id="a", credit_code=CREDIT), T0,
-               platform="taobao")
-    _confirmed(store, 2, Seller("参王专营店", "吉林 通化", id="b", credit_code=CREDIT), T0,
-               platform="jd")
+    _confirmed(
+        store,
+        1,
+        Seller("参王旗舰店", "吉林 通化", id="a", credit_code=CREDIT),
+        T0,
+        platform="taobao",
+    )
+    _confirmed(
+        store, 2, Seller("参王专营店", "吉林 通化", id="b", credit_code=CREDIT), T0, platform="jd"
+    )
     (entry,) = store.repeat_infringers(at=T0)
     assert entry.confirmed_alerts == 2 and len(entry.related_seller_ids) == 2
     item = listing(3, platform="pdd", seller=Seller("参王店", "吉林", id="c", credit_code=CREDIT))

@@ -50,8 +50,10 @@ def test_lifecycle_to_closed_is_audited_with_who_when_what(db_url: str) -> None:
     alert_id = change.alert.id
     store.transition(alert_id, Transition("confirmed"), actor="li.wei")
     referred = store.transition(
-        alert_id, Transition("referred", case_number="JL-2026-0042", agency="吉林省市场监督管理厅"),
-        actor="li.wei", at=datetime(2026, 4, 2, 9, 30, tzinfo=UTC),
+        alert_id,
+        Transition("referred", case_number="JL-2026-0042", agency="吉林省市场监督管理厅"),
+        actor="li.wei",
+        at=datetime(2026, 4, 2, 9, 30, tzinfo=UTC),
     )
     assert (referred.status, referred.case_number) == ("referred", "JL-2026-0042")
     store.transition(alert_id, Transition("closed"), actor="zhang.min")
@@ -63,8 +65,10 @@ def test_lifecycle_to_closed_is_audited_with_who_when_what(db_url: str) -> None:
         ("zhang.min", "referred", "closed"),
     ]
     assert status_events[1].at.startswith("2026-04-02T09:30")
-    assert status_events[1].detail == {"case_number": "JL-2026-0042",
-                                       "agency": "吉林省市场监督管理厅"}
+    assert status_events[1].detail == {
+        "case_number": "JL-2026-0042",
+        "agency": "吉林省市场监督管理厅",
+    }
     store.close()
 
 
@@ -77,7 +81,8 @@ def test_dismissal_keeps_its_reason_and_rejected_moves_change_nothing(db_url: st
     with pytest.raises(TransitionError, match="cannot go"):
         store.transition(change.alert.id, Transition("closed"), actor="li.wei")
     dismissed = store.transition(
-        change.alert.id, Transition("dismissed", reason="正品授权经销商"), actor="li.wei")
+        change.alert.id, Transition("dismissed", reason="正品授权经销商"), actor="li.wei"
+    )
     assert dismissed.dismissed_reason == "正品授权经销商"
     assert [e.action for e in store.audit_trail(change.alert.id)] == ["created", "status"]
     store.close()
@@ -100,8 +105,9 @@ def test_dismissal_keeps_its_reason_and_rejected_moves_change_nothing(db_url: st
         ("new", "archived", {}, False),
     ],
 )
-def test_lifecycle_rules(from_status: str, to_status: str, extra: dict[str, str],
-                         allowed: bool) -> None:
+def test_lifecycle_rules(
+    from_status: str, to_status: str, extra: dict[str, str], allowed: bool
+) -> None:
     transition = Transition(to_status, **extra)
     if allowed:
         check(from_status, transition)

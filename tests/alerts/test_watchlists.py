@@ -18,11 +18,26 @@ from .samples import OLYMPIC_REASON, finding, listing
 
 def _alert(**over: object) -> Alert:
     base: dict[str, object] = dict(
-        id=1, listing_id="taobao:1", mark="长白山人参", kind="gi", verdict="suspicious",
-        score=0.6, status="new", first_seen="", last_seen="",
-        listing={"platform": "taobao", "title": "正宗长白山人参 礼盒", "description": "林下参",
-                 "seller": {"name": "山货店", "location": "安徽 亳州", "id": "s-1",
-                            "credit_code": "91220000MA0Y000001"}},
+        id=1,
+        listing_id="taobao:1",
+        mark="长白山人参",
+        kind="gi",
+        verdict="suspicious",
+        score=0.6,
+        status="new",
+        first_seen="",
+        last_seen="",
+        listing={
+            "platform": "taobao",
+            "title": "正宗长白山人参 礼盒",
+            "description": "林下参",
+            "seller": {
+                "name": "山货店",
+                "location": "安徽 亳州",
+                "id": "s-1",
+                "credit_code": "91220000MA0Y000001",
+            },
+        },
         reasons=[],
     )
     base.update(over)
@@ -74,25 +89,41 @@ def test_matching(watchlist: Watchlist, alert: Alert, expected: bool) -> None:
         ({"name": "x", "owner": "o", "min_score": 2}, "min_score"),
     ],
 )
-def test_bad_watchlists_are_refused_naming_the_field(data: dict[str, object],
-                                                     message: str) -> None:
+def test_bad_watchlists_are_refused_naming_the_field(data: dict[str, object], message: str) -> None:
     with pytest.raises(WatchlistError, match=message):
         Watchlist.from_mapping(data)
 
 
 def test_each_watchlist_receives_exactly_the_alerts_that_match_it(db_url: str) -> None:
     ginseng_wl = W("changbaishan", "长白山人参协会", marks=("长白山人参",), channels=("ginseng",))
-    olympic_wl = W("olympic", "北京冬奥组委市场开发部", kinds=("olympic",),
-                   min_verdict="infringing", channels=("olympic",))
-    anhui_wl = W("anhui-team", "执法二组", owner_kind="staff_team", regions=("安徽",),
-                 platforms=("taobao",), channels=("anhui",))
-    with SignedReceiver("s1") as ginseng, SignedReceiver("s2") as olympic, \
-            SignedReceiver("s3") as anhui:
+    olympic_wl = W(
+        "olympic",
+        "北京冬奥组委市场开发部",
+        kinds=("olympic",),
+        min_verdict="infringing",
+        channels=("olympic",),
+    )
+    anhui_wl = W(
+        "anhui-team",
+        "执法二组",
+        owner_kind="staff_team",
+        regions=("安徽",),
+        platforms=("taobao",),
+        channels=("anhui",),
+    )
+    with (
+        SignedReceiver("s1") as ginseng,
+        SignedReceiver("s2") as olympic,
+        SignedReceiver("s3") as anhui,
+    ):
         config = AlertsConfig(
             channels=tuple(
                 ChannelConfig(name, "webhook", {"type": "webhook", "url": r.url, "secret": s})
-                for name, r, s in (("ginseng", ginseng, "s1"), ("olympic", olympic, "s2"),
-                                   ("anhui", anhui, "s3"))
+                for name, r, s in (
+                    ("ginseng", ginseng, "s1"),
+                    ("olympic", olympic, "s2"),
+                    ("anhui", anhui, "s3"),
+                )
             ),
             watchlists=(ginseng_wl, olympic_wl, anhui_wl),
         )
@@ -102,12 +133,19 @@ def test_each_watchlist_receives_exactly_the_alerts_that_match_it(db_url: str) -
         cases = {
             "ginseng-anhui-taobao": (listing(1, seller=anhui_seller), {}),
             "ginseng-jilin-jd": (listing(2, platform="jd", seller=jilin_seller), {}),
-            "olympic-infringing": (listing(3, title="冰墩墩 手办", seller=jilin_seller),
-                                   {"mark": "冰墩墩", "kind": "olympic",
-                                    "reason": OLYMPIC_REASON}),
-            "olympic-suspicious-anhui": (listing(4, title="冰墩墩 同款", seller=anhui_seller),
-                                         {"mark": "冰墩墩", "kind": "olympic",
-                                          "verdict": "suspicious", "reason": OLYMPIC_REASON}),
+            "olympic-infringing": (
+                listing(3, title="冰墩墩 手办", seller=jilin_seller),
+                {"mark": "冰墩墩", "kind": "olympic", "reason": OLYMPIC_REASON},
+            ),
+            "olympic-suspicious-anhui": (
+                listing(4, title="冰墩墩 同款", seller=anhui_seller),
+                {
+                    "mark": "冰墩墩",
+                    "kind": "olympic",
+                    "verdict": "suspicious",
+                    "reason": OLYMPIC_REASON,
+                },
+            ),
         }
         ids = {}
         for name, (item, kwargs) in cases.items():

@@ -36,10 +36,10 @@ CASES = [
 
 
 @pytest.mark.parametrize(("user", "method", "path", "status"), CASES)
-def test_role_permissions(client: TestClient, seeded: Seeded, user: str, method: str,
-                          path: str, status: int) -> None:
-    url = path.format(plush=seeded.alert_ids["taobao:1001"],
-                      ginseng=seeded.alert_ids["jd:2002"])
+def test_role_permissions(
+    client: TestClient, seeded: Seeded, user: str, method: str, path: str, status: int
+) -> None:
+    url = path.format(plush=seeded.alert_ids["taobao:1001"], ginseng=seeded.alert_ids["jd:2002"])
     assert client.request(method, url, headers=auth(seeded, user)).status_code == status
 
 
@@ -59,7 +59,8 @@ def test_a_session_cookie_does_not_open_the_api(client: TestClient, seeded: Seed
 
 
 def test_rights_holder_lists_only_alerts_of_their_watchlists(
-        client: TestClient, seeded: Seeded) -> None:
+    client: TestClient, seeded: Seeded
+) -> None:
     olympic = client.get("/api/v1/alerts", headers=auth(seeded, "olympic")).json()["alerts"]
     ginseng = client.get("/api/v1/alerts", headers=auth(seeded, "ginseng")).json()["alerts"]
     staff = client.get("/api/v1/alerts", headers=auth(seeded, "staff")).json()["alerts"]
@@ -71,25 +72,41 @@ def test_rights_holder_lists_only_alerts_of_their_watchlists(
 
 def test_rights_holder_cannot_triage(client: TestClient, seeded: Seeded) -> None:
     plush = seeded.alert_ids["taobao:1001"]
-    answer = client.post(f"/api/v1/alerts/{plush}/transition", json={"action": "dismiss",
-                         "reason": "licensed"}, headers=auth(seeded, "olympic"))
+    answer = client.post(
+        f"/api/v1/alerts/{plush}/transition",
+        json={"action": "dismiss", "reason": "licensed"},
+        headers=auth(seeded, "olympic"),
+    )
     assert answer.status_code == 403
-    assert client.get(f"/api/v1/alerts/{plush}",
-                      headers=auth(seeded, "staff")).json()["alert"]["status"] == "new"
+    assert (
+        client.get(f"/api/v1/alerts/{plush}", headers=auth(seeded, "staff")).json()["alert"][
+            "status"
+        ]
+        == "new"
+    )
 
 
 def test_staff_triage_through_the_api(client: TestClient, seeded: Seeded) -> None:
     plush = seeded.alert_ids["taobao:1001"]
     staff = auth(seeded, "staff")
-    refused = client.post(f"/api/v1/alerts/{plush}/transition", json={"action": "refer"},
-                          headers=staff)
+    refused = client.post(
+        f"/api/v1/alerts/{plush}/transition", json={"action": "refer"}, headers=staff
+    )
     assert refused.status_code == 409  # a referral needs a case number and an agency
-    done = client.post(f"/api/v1/alerts/{plush}/transition", json={"action": "confirm"},
-                       headers=staff)
+    done = client.post(
+        f"/api/v1/alerts/{plush}/transition", json={"action": "confirm"}, headers=staff
+    )
     assert done.json()["status"] == "confirmed"
-    bulk = client.post("/api/v1/alerts/bulk", headers=staff, json={
-        "ids": [plush, seeded.alert_ids["jd:2002"]], "action": "refer",
-        "case_number": "吉市监〔2026〕12号", "agency": "吉林省市场监督管理厅"})
+    bulk = client.post(
+        "/api/v1/alerts/bulk",
+        headers=staff,
+        json={
+            "ids": [plush, seeded.alert_ids["jd:2002"]],
+            "action": "refer",
+            "case_number": "吉市监〔2026〕12号",
+            "agency": "吉林省市场监督管理厅",
+        },
+    )
     # The new ginseng alert must be confirmed first; the plush one moves on.
     assert bulk.json()["done"] == [plush]
     assert [f["id"] for f in bulk.json()["failed"]] == [seeded.alert_ids["jd:2002"]]
@@ -97,8 +114,9 @@ def test_staff_triage_through_the_api(client: TestClient, seeded: Seeded) -> Non
 
 def test_holder_watchlists_are_their_own(client: TestClient, seeded: Seeded) -> None:
     ginseng = auth(seeded, "ginseng")
-    taken = client.put("/api/v1/watchlists/olympic", json={"marks": ["长白山人参"]},
-                       headers=ginseng)
+    taken = client.put(
+        "/api/v1/watchlists/olympic", json={"marks": ["长白山人参"]}, headers=ginseng
+    )
     assert taken.status_code == 404  # someone else's watchlist is not there for them
     outside = client.put("/api/v1/watchlists/jian", json={"marks": ["集安人参"]},
                          headers=ginseng)
@@ -107,13 +125,13 @@ def test_holder_watchlists_are_their_own(client: TestClient, seeded: Seeded) -> 
                                                          "regions": ["安徽"]}, headers=ginseng)
     assert saved.status_code == 200
     assert saved.json()["owner"] == GINSENG_ASSOCIATION
-    names = {w["name"] for w in client.get("/api/v1/watchlists", headers=ginseng)
-             .json()["watchlists"]}
+    names = {
+        w["name"] for w in client.get("/api/v1/watchlists", headers=ginseng).json()["watchlists"]
+    }
     assert names == {"changbaishan", "jian"}
 
 
-def test_holder_channels_mask_secrets_and_stay_private(client: TestClient,
-                                                        seeded: Seeded) -> None:
+def test_holder_channels_mask_secrets_and_stay_private(client: TestClient, seeded: Seeded) -> None:
     ginseng = auth(seeded, "ginseng")
     saved = client.put("/api/v1/channels/assoc-hook", headers=ginseng, json={
         "type": "webhook", "options": {"url": "https://93.184.216.34/hook",
@@ -122,11 +140,13 @@ def test_holder_channels_mask_secrets_and_stay_private(client: TestClient,
     shown = client.get("/api/v1/channels", headers=ginseng).json()["channels"]
     assert shown[0]["options"]["secret"] != "s3cret-signing-key"
     assert client.get("/api/v1/channels", headers=auth(seeded, "olympic")).json() == {
-        "channels": []}
-    assert client.delete("/api/v1/channels/assoc-hook",
-                         headers=auth(seeded, "olympic")).status_code == 404
-    bad = client.put("/api/v1/channels/x", headers=ginseng,
-                     json={"type": "webhook", "options": {}})
+        "channels": []
+    }
+    assert (
+        client.delete("/api/v1/channels/assoc-hook", headers=auth(seeded, "olympic")).status_code
+        == 404
+    )
+    bad = client.put("/api/v1/channels/x", headers=ginseng, json={"type": "webhook", "options": {}})
     assert bad.status_code == 400
 
 
@@ -139,14 +159,19 @@ def test_openapi_lists_the_api(client: TestClient) -> None:
 
 def test_admin_manages_users_and_tokens(client: TestClient, seeded: Seeded) -> None:
     admin = auth(seeded, "admin")
-    weak = client.post("/api/v1/users", headers=admin, json={
-        "username": "li", "password": "short", "role": "staff"})
+    weak = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "li", "password": "short", "role": "staff"},
+    )
     assert weak.status_code == 400
-    made = client.post("/api/v1/users", headers=admin, json={
-        "username": "li", "password": "long enough password", "role": "staff"})
+    made = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "li", "password": "long enough password", "role": "staff"},
+    )
     assert made.status_code == 201
-    token = client.post("/api/v1/tokens", headers=admin,
-                        json={"username": "li"}).json()["token"]
+    token = client.post("/api/v1/tokens", headers=admin, json={"username": "li"}).json()["token"]
     li = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=li).json()["role"] == "staff"
     client.patch("/api/v1/users/li", headers=admin, json={"active": False})

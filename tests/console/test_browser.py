@@ -52,8 +52,11 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def live_url(seeded: Seeded) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(create_app(seeded.deps), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(seeded.deps), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for(lambda: server.started)
@@ -68,8 +71,9 @@ def browser_page(chromium_path: str) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=list(CHROMIUM_ARGS))
-        context = browser.new_context(accept_downloads=True, locale="zh-CN",
-                                      viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         try:
@@ -92,13 +96,18 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_staff_search_open_confirm_export(browser_page: Any, live_url: str, seeded: Seeded,
-                                         tmp_path: Path) -> None:
+def test_staff_search_open_confirm_export(
+    browser_page: Any, live_url: str, seeded: Seeded, tmp_path: Path
+) -> None:
     page = browser_page
     csp_violations: list[str] = []
     dialogs: list[str] = []
-    page.on("console", lambda msg: csp_violations.append(msg.text)
-            if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
 
     def on_dialog(dialog: Any) -> None:
         dialogs.append(dialog.message)
@@ -106,8 +115,14 @@ def test_staff_search_open_confirm_export(browser_page: Any, live_url: str, seed
 
     page.on("dialog", on_dialog)
     evidence_answers: list[tuple[int, str]] = []
-    page.on("response", lambda r: evidence_answers.append(
-        (r.status, r.headers.get("content-type", ""))) if "/evidence/" in r.url else None)
+    page.on(
+        "response",
+        lambda r: (
+            evidence_answers.append((r.status, r.headers.get("content-type", "")))
+            if "/evidence/" in r.url
+            else None
+        ),
+    )
 
     log_in(page, live_url, "staff")
     assert page.url.startswith(f"{live_url}/search")
@@ -155,8 +170,9 @@ def test_staff_search_open_confirm_export(browser_page: Any, live_url: str, seed
     assert csp_violations == []
 
 
-def test_rights_holder_sees_only_their_alerts(browser_page: Any, live_url: str,
-                                             seeded: Seeded) -> None:
+def test_rights_holder_sees_only_their_alerts(
+    browser_page: Any, live_url: str, seeded: Seeded
+) -> None:
     page = browser_page
     log_in(page, live_url, "ginseng")
     assert page.url.startswith(f"{live_url}/portal")

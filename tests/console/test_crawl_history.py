@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from console.app import create_app
-from console.wiring import crawl_runs_reader
+from markwatch.console_wiring import crawl_runs_reader
 from markwatch.scheduler import CrawlHistory, CrawlOutcome, JobSpec
 from markwatch.settings import load_settings
 

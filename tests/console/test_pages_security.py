@@ -21,10 +21,14 @@ def test_pages_need_a_login(client: TestClient) -> None:
 def test_session_cookie_is_httponly_and_samesite(client: TestClient) -> None:
     page = client.get("/login")
     token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    answer = client.post("/login", data={"username": "staff", "password": PASSWORD,
-                                         "csrf": token, "next": "/"})
-    cookie = next(v for k, v in answer.headers.multi_items()
-                  if k == "set-cookie" and v.startswith("mw_session="))
+    answer = client.post(
+        "/login", data={"username": "staff", "password": PASSWORD, "csrf": token, "next": "/"}
+    )
+    cookie = next(
+        v
+        for k, v in answer.headers.multi_items()
+        if k == "set-cookie" and v.startswith("mw_session=")
+    )
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
 
@@ -49,8 +53,9 @@ def test_forms_without_the_csrf_token_are_refused(client: TestClient, seeded: Se
 
 
 def test_login_form_needs_its_csrf_cookie(client: TestClient) -> None:
-    answer = client.post("/login", data={"username": "staff", "password": PASSWORD,
-                                         "csrf": "forged"})
+    answer = client.post(
+        "/login", data={"username": "staff", "password": PASSWORD, "csrf": "forged"}
+    )
     assert answer.status_code == 403
 
 
@@ -59,13 +64,13 @@ def test_login_is_rate_limited(client: TestClient) -> None:
     token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     codes = []
     for _ in range(4):
-        answer = client.post("/login", data={"username": "staff", "password": "wrong pass",
-                                             "csrf": token})
+        answer = client.post(
+            "/login", data={"username": "staff", "password": "wrong pass", "csrf": token}
+        )
         codes.append(answer.status_code)
         token = answer.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     assert codes == [401, 401, 401, 429]
-    right = client.post("/login", data={"username": "staff", "password": PASSWORD,
-                                        "csrf": token})
+    right = client.post("/login", data={"username": "staff", "password": PASSWORD, "csrf": token})
     assert right.status_code == 429  # even the right password waits out the window
     assert int(right.headers["retry-after"]) > 0
 
@@ -74,16 +79,20 @@ def test_login_is_rate_limited(client: TestClient) -> None:
 def test_login_never_redirects_off_site(client: TestClient, target: str) -> None:
     page = client.get("/login")
     token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    answer = client.post("/login", data={"username": "staff", "password": PASSWORD,
-                                         "csrf": token, "next": target})
+    answer = client.post(
+        "/login", data={"username": "staff", "password": PASSWORD, "csrf": token, "next": target}
+    )
     assert answer.headers["location"] == "/search"
 
 
 def test_crawled_markup_is_escaped_everywhere(client: TestClient, seeded: Seeded) -> None:
     login(client, "staff")
     hostile = seeded.alert_ids["pdd:3003"]
-    pages = [client.get("/search?q=钥匙扣").text, client.get(f"/alerts/{hostile}").text,
-             client.get("/dashboard").text]
+    pages = [
+        client.get("/search?q=钥匙扣").text,
+        client.get(f"/alerts/{hostile}").text,
+        client.get("/dashboard").text,
+    ]
     for html in pages:
         assert "<script>window.__xss" not in html
         assert "<img src=x" not in html
@@ -92,8 +101,7 @@ def test_crawled_markup_is_escaped_everywhere(client: TestClient, seeded: Seeded
     assert 'href="javascript:' not in pages[1]  # a crawled javascript: URL is not linked
 
 
-def test_search_shows_highlights_facets_and_thumbnails(client: TestClient,
-                                                        seeded: Seeded) -> None:
+def test_search_shows_highlights_facets_and_thumbnails(client: TestClient, seeded: Seeded) -> None:
     login(client, "staff")
     html = client.get("/search?q=冰墩墩").text
     assert '<strong id="total">2</strong>' in html
@@ -104,8 +112,7 @@ def test_search_shows_highlights_facets_and_thumbnails(client: TestClient,
     assert '<strong id="total">1</strong>' in narrowed
 
 
-def test_evidence_files_are_served_only_for_their_alert(client: TestClient,
-                                                        seeded: Seeded) -> None:
+def test_evidence_files_are_served_only_for_their_alert(client: TestClient, seeded: Seeded) -> None:
     login(client, "staff")
     plush, ginseng = seeded.alert_ids["taobao:1001"], seeded.alert_ids["jd:2002"]
     image = client.get(f"/alerts/{plush}/evidence/{seeded.image_sha}")
@@ -133,10 +140,14 @@ def test_english_on_request(client: TestClient) -> None:
 
 
 def test_csv_export_neutralises_formulas(client: TestClient, seeded: Seeded) -> None:
-    seeded_title = "=HYPERLINK(\"http://evil\")冰墩墩"
+    seeded_title = '=HYPERLINK("http://evil")冰墩墩'
     listing = Listing(id="pdd:4004", platform="pdd", title=seeded_title)
-    finding = Finding(listing.id, "suspicious", 0.5, (MarkHit("冰墩墩", "olympic", 0.5, (
-        Reason("mark_in_text", "names it", "冰墩墩"),)),))
+    finding = Finding(
+        listing.id,
+        "suspicious",
+        0.5,
+        (MarkHit("冰墩墩", "olympic", 0.5, (Reason("mark_in_text", "names it", "冰墩墩"),)),),
+    )
     seeded.deps.backend.index.upsert([IndexedDoc(listing, finding)])
     login(client, "staff")
     text = client.get("/search/export.csv?q=冰墩墩").text

@@ -22,9 +22,15 @@ def test_confirm_then_refer_from_the_alert_page(client: TestClient, seeded: Seed
     assert seeded.deps.backend.alert(plush).status == "confirmed"
     # The search index mirrors the status, so the status facet finds it.
     assert '<strong id="total">1</strong>' in client.get("/search?status=confirmed").text
-    client.post(f"/alerts/{plush}/triage", data={
-        "action": "refer", "csrf": csrf, "case_number": "吉市监〔2026〕7号",
-        "agency": "吉林省市场监督管理厅"})
+    client.post(
+        f"/alerts/{plush}/triage",
+        data={
+            "action": "refer",
+            "csrf": csrf,
+            "case_number": "吉市监〔2026〕7号",
+            "agency": "吉林省市场监督管理厅",
+        },
+    )
     alert = seeded.deps.backend.alert(plush)
     assert (alert.status, alert.case_number) == ("referred", "吉市监〔2026〕7号")
     trail = [(e.actor, e.to_status) for e in seeded.deps.backend.store.audit_trail(plush)]
@@ -37,20 +43,25 @@ def test_dismiss_needs_a_reason(client: TestClient, seeded: Seeded) -> None:
     answer = client.post(f"/alerts/{rice}/triage", data={"action": "dismiss", "csrf": csrf})
     assert "failed" in answer.headers["location"]
     assert seeded.deps.backend.alert(rice).status == "new"
-    client.post(f"/alerts/{rice}/triage", data={"action": "dismiss", "csrf": csrf,
-                                               "reason": "authorised user (合作社)"})
+    client.post(
+        f"/alerts/{rice}/triage",
+        data={"action": "dismiss", "csrf": csrf, "reason": "authorised user (合作社)"},
+    )
     assert seeded.deps.backend.alert(rice).dismissed_reason == "authorised user (合作社)"
 
 
 def test_bulk_confirm_and_assign(client: TestClient, seeded: Seeded) -> None:
     csrf = login(client, "staff")
     ids = [seeded.alert_ids["taobao:1001"], seeded.alert_ids["pdd:3003"]]
-    answer = client.post("/alerts/bulk", data={"csrf": csrf, "action": "confirm",
-                                               "ids": [str(i) for i in ids]})
+    answer = client.post(
+        "/alerts/bulk", data={"csrf": csrf, "action": "confirm", "ids": [str(i) for i in ids]}
+    )
     assert "done=2" in answer.headers["location"]
     assert {seeded.deps.backend.alert(i).status for i in ids} == {"confirmed"}
-    client.post("/alerts/bulk", data={"csrf": csrf, "action": "assign", "assignee": "staff",
-                                      "ids": [str(i) for i in ids]})
+    client.post(
+        "/alerts/bulk",
+        data={"csrf": csrf, "action": "assign", "assignee": "staff", "ids": [str(i) for i in ids]},
+    )
     assert seeded.deps.backend.assignees(ids) == {ids[0]: "staff", ids[1]: "staff"}
     assert 'id="assignee">staff<' in client.get(f"/alerts/{ids[0]}").text
 
@@ -67,8 +78,9 @@ def test_alert_page_shows_the_evidence(client: TestClient, seeded: Seeded) -> No
     assert "<mark>冰墩墩</mark>" in html  # matched text in the title
 
 
-def test_case_file_holds_alert_evidence_hashes_and_summary(client: TestClient,
-                                                           seeded: Seeded) -> None:
+def test_case_file_holds_alert_evidence_hashes_and_summary(
+    client: TestClient, seeded: Seeded
+) -> None:
     login(client, "staff")
     plush = seeded.alert_ids["taobao:1001"]
     answer = client.get(f"/alerts/{plush}/casefile.zip")
@@ -102,14 +114,23 @@ def test_dashboard_counts(client: TestClient, seeded: Seeded) -> None:
 
 def test_admin_pages(client: TestClient, seeded: Seeded) -> None:
     csrf = login(client, "admin")
-    answer = client.post("/admin/schedules", data={
-        "csrf": csrf, "name": "nightly-taobao", "spider": "taobao", "cron": "0 3 * * *",
-        "arguments": "keyword=长白山人参", "enabled": "on"})
+    answer = client.post(
+        "/admin/schedules",
+        data={
+            "csrf": csrf,
+            "name": "nightly-taobao",
+            "spider": "taobao",
+            "cron": "0 3 * * *",
+            "arguments": "keyword=长白山人参",
+            "enabled": "on",
+        },
+    )
     assert answer.status_code == 303
     html = client.get("/admin").text
     assert "nightly-taobao" in html and "keyword=长白山人参" in html
-    bad = client.post("/admin/schedules", data={"csrf": csrf, "name": "x", "spider": "jd",
-                                                "cron": "every night"})
+    bad = client.post(
+        "/admin/schedules", data={"csrf": csrf, "name": "x", "spider": "jd", "cron": "every night"}
+    )
     assert "error=" in bad.headers["location"]
     token_page = client.post("/admin/tokens", data={"csrf": csrf, "username": "staff"}).text
     assert 'id="new-token">mwt_' in token_page

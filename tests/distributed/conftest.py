@@ -63,29 +63,54 @@ def counting_testbed() -> Iterator[tuple[TestbedServer, FetchLog]]:
 
 @pytest.fixture
 def frontier(redis_url: str) -> Iterator[FrontierConfig]:
-    config = FrontierConfig(redis_url=redis_url, prefix=f"mwtest-{uuid.uuid4().hex[:10]}",
-                            max_idle_s=2, heartbeat_ttl_s=2.0)
+    config = FrontierConfig(
+        redis_url=redis_url,
+        prefix=f"mwtest-{uuid.uuid4().hex[:10]}",
+        max_idle_s=2,
+        heartbeat_ttl_s=2.0,
+    )
     yield config
     client = redis.Redis.from_url(redis_url)
     clear_frontier(client, config)
     client.close()
 
 
-def start_worker(config: FrontierConfig, base_url: str, data_dir: Path, worker: str,
-                 log_dir: Path, concurrency: int = 4, spider: str = SPIDER
-                 ) -> subprocess.Popen[bytes]:
+def start_worker(
+    config: FrontierConfig,
+    base_url: str,
+    data_dir: Path,
+    worker: str,
+    log_dir: Path,
+    concurrency: int = 4,
+    spider: str = SPIDER,
+) -> subprocess.Popen[bytes]:
     args = [
-        sys.executable, "-m", "markwatch.cli", "crawl", spider,
-        "-a", f"base_url={base_url}", "-a", "seed=1",
-        "-s", f"REDIS_URL={config.redis_url}",
-        "-s", f"MARKWATCH_FRONTIER={config.prefix}",
-        "-s", f"MARKWATCH_WORKER_ID={worker}",
-        "-s", f"MARKWATCH_WORKER_TTL={config.heartbeat_ttl_s}",
-        "-s", f"MAX_IDLE_TIME_BEFORE_CLOSE={config.max_idle_s}",
-        "-s", f"CONCURRENT_REQUESTS={concurrency}",
+        sys.executable,
+        "-m",
+        "markwatch.cli",
+        "crawl",
+        spider,
+        "-a",
+        f"base_url={base_url}",
+        "-a",
+        "seed=1",
+        "-s",
+        f"REDIS_URL={config.redis_url}",
+        "-s",
+        f"MARKWATCH_FRONTIER={config.prefix}",
+        "-s",
+        f"MARKWATCH_WORKER_ID={worker}",
+        "-s",
+        f"MARKWATCH_WORKER_TTL={config.heartbeat_ttl_s}",
+        "-s",
+        f"MAX_IDLE_TIME_BEFORE_CLOSE={config.max_idle_s}",
+        "-s",
+        f"CONCURRENT_REQUESTS={concurrency}",
         # Screenshots re-open flagged pages in Chromium: not crawler fetches, kept out here.
-        "-s", "MARKWATCH_EVIDENCE_SCREENSHOTS=False",
-        "-s", "LOG_LEVEL=INFO",
+        "-s",
+        "MARKWATCH_EVIDENCE_SCREENSHOTS=False",
+        "-s",
+        "LOG_LEVEL=INFO",
     ]
     env = {**os.environ, "MARKWATCH_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
     env.pop("MARKWATCH_CONFIG", None)
@@ -151,8 +176,9 @@ class CrawlEnv:
         return {str(row["id"]) for row in self.bed.bed.truth() if row["site"] == "taobao"}
 
     def start_worker(self, worker: str, concurrency: int = 4) -> subprocess.Popen[bytes]:
-        return start_worker(self.frontier, self.bed.url, self.data_dir, worker, self.data_dir,
-                            concurrency)
+        return start_worker(
+            self.frontier, self.bed.url, self.data_dir, worker, self.data_dir, concurrency
+        )
 
     def log(self, worker: str) -> str:
         return (self.data_dir / f"{worker}.log").read_text(errors="replace")
@@ -165,7 +191,8 @@ class CrawlEnv:
 
 
 @pytest.fixture
-def crawl_env(counting_testbed: tuple[TestbedServer, FetchLog], frontier: FrontierConfig,
-              tmp_path: Path) -> CrawlEnv:
+def crawl_env(
+    counting_testbed: tuple[TestbedServer, FetchLog], frontier: FrontierConfig, tmp_path: Path
+) -> CrawlEnv:
     bed, fetches = counting_testbed
     return CrawlEnv(bed, fetches, frontier, tmp_path)

@@ -34,9 +34,11 @@ def test_killed_crawl_resumes_without_refetching_finished_work(crawl_env: Any) -
     assert env.indexed_ids() == env.truth_ids
     # Finished work is not fetched again; only what was in flight at the kill may be
     # (an in-flight item page brings its listing photos along: those are not frontier pages).
-    refetched = {p for p, n in env.fetches.counts.items()
-                 if fetched_before[p] and n > fetched_before[p] and p != "/robots.txt"
-                 and "/img/" not in p}
+    refetched = {
+        p
+        for p, n in env.fetches.counts.items()
+        if fetched_before[p] and n > fetched_before[p] and p != "/robots.txt" and "/img/" not in p
+    }
     assert all(any(p.encode() in entry for entry in inflight) for p in refetched), refetched
     assert len(refetched) <= len(inflight)
     assert len(done_before) >= len(env.truth_ids) // 2

@@ -29,7 +29,8 @@ def matcher() -> InsigniaMatcher:
 def evalgen() -> ModuleType:
     """scripts/make_image_eval_set.py as a module: tests compose with its transforms."""
     spec = importlib.util.spec_from_file_location(
-        "make_image_eval_set", REPO / "scripts" / "make_image_eval_set.py")
+        "make_image_eval_set", REPO / "scripts" / "make_image_eval_set.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
@@ -53,8 +54,9 @@ def encode() -> Callable[..., bytes]:
 
 
 @pytest.fixture(scope="session")
-def compose(evalgen: ModuleType,
-            scenes: object) -> Callable[..., tuple[np.ndarray, str, np.ndarray]]:
+def compose(
+    evalgen: ModuleType, scenes: object
+) -> Callable[..., tuple[np.ndarray, str, np.ndarray]]:
     """compose(asset_key, transform, params, seed) -> (BGR image, mark, truth quad)."""
     return lambda *args: _compose(evalgen, scenes, *args)
 
@@ -66,14 +68,28 @@ def _encode(image: np.ndarray, ext: str = ".jpg", quality: int = 90) -> bytes:
     return buf.tobytes()
 
 
-def _compose(evalgen: ModuleType, scenes: object, asset_key: str, transform: str,
-            params: dict[str, object], seed: int) -> tuple[np.ndarray, str, np.ndarray]:
+def _compose(
+    evalgen: ModuleType,
+    scenes: object,
+    asset_key: str,
+    transform: str,
+    params: dict[str, object],
+    seed: int,
+) -> tuple[np.ndarray, str, np.ndarray]:
     """One positive of the eval set built in memory: (BGR image, mark, truth quad)."""
     asset = next(a for a in evalgen.ASSETS if a.key == asset_key)
-    sample = evalgen.make_positive(asset, evalgen.load_asset(asset), transform, dict(params),
-                                   scenes, random.Random(seed), "test")
+    sample = evalgen.make_positive(
+        asset,
+        evalgen.load_asset(asset),
+        transform,
+        dict(params),
+        scenes,
+        random.Random(seed),
+        "test",
+    )
     image = sample.image
     if sample.jpeg_quality < 90:
-        image = cv2.imdecode(np.frombuffer(_encode(image, quality=sample.jpeg_quality),
-                                           np.uint8), cv2.IMREAD_COLOR)
+        image = cv2.imdecode(
+            np.frombuffer(_encode(image, quality=sample.jpeg_quality), np.uint8), cv2.IMREAD_COLOR
+        )
     return image, sample.mark, np.array(sample.quad, dtype=np.float32)

@@ -22,9 +22,11 @@ def _png(width: int, height: int, mode: str = "RGB") -> bytes:
 
 def _png_header_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims huge dimensions (a decompression bomb's header)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         crc = zlib.crc32(kind + body) & 0xFFFFFFFF
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 64)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
@@ -55,8 +57,9 @@ BAD_FILES = [
 ]
 
 
-@pytest.mark.parametrize(("data", "message"), [(d, m) for _, d, m in BAD_FILES],
-                         ids=[n for n, _, _ in BAD_FILES])
+@pytest.mark.parametrize(
+    ("data", "message"), [(d, m) for _, d, m in BAD_FILES], ids=[n for n, _, _ in BAD_FILES]
+)
 def test_bad_files_give_a_clear_error(data: bytes, message: str) -> None:
     with pytest.raises(ImageDecodeError, match=message):
         decode_image(data)

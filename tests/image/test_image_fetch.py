@@ -17,11 +17,14 @@ def test_fetches_the_body() -> None:
     assert fetch_image("https://img.example/a.jpg", client=client) == b"\xff\xd8jpeg"
 
 
-@pytest.mark.parametrize(("response", "message"), [
-    (httpx.Response(404), "HTTP 404"),
-    (httpx.Response(200, content=b"x" * 5000), "too large"),
-    (httpx.Response(200, headers={"content-length": "999999999"}, content=b"x"), "too large"),
-])
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        (httpx.Response(404), "HTTP 404"),
+        (httpx.Response(200, content=b"x" * 5000), "too large"),
+        (httpx.Response(200, headers={"content-length": "999999999"}, content=b"x"), "too large"),
+    ],
+)
 def test_refusals(response: httpx.Response, message: str) -> None:
     client = _client(lambda request: response)
     with pytest.raises(ImageFetchError, match=message):

@@ -40,11 +40,18 @@ ROBUSTNESS = [
 ]
 
 
-@pytest.mark.parametrize(("asset", "transform", "params", "seed"), ROBUSTNESS,
-                         ids=[f"{a}-{t}-{s}" for a, t, _, s in ROBUSTNESS])
+@pytest.mark.parametrize(
+    ("asset", "transform", "params", "seed"),
+    ROBUSTNESS,
+    ids=[f"{a}-{t}-{s}" for a, t, _, s in ROBUSTNESS],
+)
 def test_finds_the_mark_under_each_transform(
-    matcher: InsigniaMatcher, compose: Compose,
-    asset: str, transform: str, params: dict[str, object], seed: int,
+    matcher: InsigniaMatcher,
+    compose: Compose,
+    asset: str,
+    transform: str,
+    params: dict[str, object],
+    seed: int,
 ) -> None:
     image, mark, truth = compose(asset, transform, params, seed)
     found = {m.mark: m for m in matcher.match(image)}
@@ -57,41 +64,60 @@ def test_finds_the_mark_under_each_transform(
 
 
 def _negative(evalgen: ModuleType, scenes: object, what: str, seed: int) -> np.ndarray:
-    sample = evalgen.make_negative(what, scenes, random.Random(seed), "neg",
-                                   evalgen._near_miss_art())
+    sample = evalgen.make_negative(
+        what, scenes, random.Random(seed), "neg", evalgen._near_miss_art()
+    )
     return sample.image
 
 
-NEGATIVES = [(what, seed) for what in ("background", "panda", "lantern", "snow", "logo",
-                                       "near_miss") for seed in (1, 2, 3)]
+NEGATIVES = [
+    (what, seed)
+    for what in ("background", "panda", "lantern", "snow", "logo", "near_miss")
+    for seed in (1, 2, 3)
+]
 
 
 @pytest.mark.parametrize(("what", "seed"), NEGATIVES, ids=[f"{w}-{s}" for w, s in NEGATIVES])
 def test_generated_negatives_have_no_insignia(
-    matcher: InsigniaMatcher, evalgen: ModuleType, scenes: object, what: str, seed: int,
+    matcher: InsigniaMatcher,
+    evalgen: ModuleType,
+    scenes: object,
+    what: str,
+    seed: int,
 ) -> None:
     assert matcher.match(_negative(evalgen, scenes, what, seed)) == []
 
 
-@pytest.mark.parametrize("name", [
-    "negative_unofficial_dongao_text_logo.png",
-    "ginseng_vn_ngoclinh_extract_bottle_600.jpg",
-    "ginseng_vn_ngoclinh_samTuoi.jpg",
-    "ginseng_vn_ngoclinh_ruouSam.jpg",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "negative_unofficial_dongao_text_logo.png",
+        "ginseng_vn_ngoclinh_extract_bottle_600.jpg",
+        "ginseng_vn_ngoclinh_samTuoi.jpg",
+        "ginseng_vn_ngoclinh_ruouSam.jpg",
+    ],
+)
 def test_real_photos_without_insignia_stay_clean(
-    matcher: InsigniaMatcher, fixtures_dir: Path, name: str,
+    matcher: InsigniaMatcher,
+    fixtures_dir: Path,
+    name: str,
 ) -> None:
     image = decode_image((fixtures_dir / name).read_bytes()).bgr
     assert matcher.match(image) == []
 
 
-@pytest.mark.parametrize(("file", "mark"), [
-    ("bing_dwen_dwen_official_art.png", "冰墩墩"),
-    ("shuey_rhon_rhon_official_art_with_paralympic_emblem.png", "雪容融"),
-])
+@pytest.mark.parametrize(
+    ("file", "mark"),
+    [
+        ("bing_dwen_dwen_official_art.png", "冰墩墩"),
+        ("shuey_rhon_rhon_official_art_with_paralympic_emblem.png", "雪容融"),
+    ],
+)
 def test_reposted_official_art_is_found(
-    matcher: InsigniaMatcher, encode: Callable[..., bytes], file: str, mark: str,
+    matcher: InsigniaMatcher,
+    encode: Callable[..., bytes],
+    file: str,
+    mark: str,
 ) -> None:
     original = decode_image((DEFAULT_REFERENCE_DIR / file).read_bytes()).bgr
     # The usual re-post: shrunk, padded to a white square, saved as a poor JPEG.
@@ -99,7 +125,7 @@ def test_reposted_official_art_is_found(
     side = max(small.shape[:2]) + 40
     canvas = np.full((side, side, 3), 255, np.uint8)
     y, x = (side - small.shape[0]) // 2, (side - small.shape[1]) // 2
-    canvas[y:y + small.shape[0], x:x + small.shape[1]] = small
+    canvas[y : y + small.shape[0], x : x + small.shape[1]] = small
     image = decode_image(encode(canvas, quality=50)).bgr
     assert mark in {m.mark for m in matcher.match(image)}
 
@@ -112,7 +138,8 @@ def test_manifest_uses_the_catalog_names() -> None:
 
 
 def test_quad_is_in_input_pixels_whatever_the_working_size(
-    matcher: InsigniaMatcher, compose: Compose,
+    matcher: InsigniaMatcher,
+    compose: Compose,
 ) -> None:
     image, mark, truth = compose("bing_dwen_dwen", "scale", {"scale": 1.5}, 21)
     big = cv2.resize(image, None, fx=1.5, fy=1.5)
@@ -121,8 +148,9 @@ def test_quad_is_in_input_pixels_whatever_the_working_size(
     assert _iou(found[mark].quad, (truth * 1.5).tolist()) > 0.5
 
 
-def test_a_redrawn_bing_dwen_dwen_is_still_found(matcher: InsigniaMatcher,
-                                                 fixtures_dir: Path) -> None:
+def test_a_redrawn_bing_dwen_dwen_is_still_found(
+    matcher: InsigniaMatcher, fixtures_dir: Path
+) -> None:
     # A fan's vector re-drawing (shared/realworld provenance): a derivative of the mark.
     data = (fixtures_dir / "lookalike_bing_dwen_dwen_android_vector_redraw.png").read_bytes()
     assert "冰墩墩" in {m.mark for m in matcher.match(decode_image(data).bgr)}

@@ -23,11 +23,22 @@ def test_engine_loads_models_only_when_first_used() -> None:
     assert engine._engine is None
 
 
-@pytest.mark.parametrize(("text", "height"), [
-    ("长白山人参", 20), ("集安人参", 24), ("五常大米", 30), ("梅河大米", 40), ("抚松人参", 22),
-])
+@pytest.mark.parametrize(
+    ("text", "height"),
+    [
+        ("长白山人参", 20),
+        ("集安人参", 24),
+        ("五常大米", 30),
+        ("梅河大米", 40),
+        ("抚松人参", 22),
+    ],
+)
 def test_gi_name_on_a_product_photo_is_read(
-    ocr: OcrEngine, evalgen: ModuleType, scenes: object, text: str, height: int,
+    ocr: OcrEngine,
+    evalgen: ModuleType,
+    scenes: object,
+    text: str,
+    height: int,
 ) -> None:
     sample = evalgen.make_ocr(text, height, scenes, random.Random(height), "ocr")
     assert sample.params["text_height"] >= 20
@@ -35,7 +46,10 @@ def test_gi_name_on_a_product_photo_is_read(
 
 
 def test_ocr_text_goes_through_the_text_detector_and_names_the_image(
-    ocr: OcrEngine, evalgen: ModuleType, scenes: object, encode: Callable[..., bytes],
+    ocr: OcrEngine,
+    evalgen: ModuleType,
+    scenes: object,
+    encode: Callable[..., bytes],
 ) -> None:
     sample = evalgen.make_ocr("长白山人参", 32, scenes, random.Random(7), "ocr")
     evidence = ImageEvidence(image="https://img.example/pack.jpg", ocr_text=ocr.read(sample.image))

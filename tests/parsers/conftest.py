@@ -1,4 +1,4 @@
-"""Real-world pages copied into tests/fixtures/realworld (provenance in SOURCES.md there)."""
+"""Real-world pages for the parser tests, read from shared/realworld (never copied here)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ from pathlib import Path
 
 import pytest
 
-REALWORLD = Path(__file__).resolve().parents[1] / "fixtures" / "realworld"
+
+@pytest.fixture
+def realworld(realworld_root: Path) -> Path:
+    """The shared real-world folder (skips locally without it, fails under CI)."""
+    return realworld_root
 
 
 @pytest.fixture
-def realworld() -> Path:
-    return REALWORLD
-
-
-@pytest.fixture
-def page() -> Callable[[str], bytes]:
-    """Bytes of a fixture page, by path relative to tests/fixtures/realworld."""
+def page(realworld_root: Path) -> Callable[[str], bytes]:
+    """Bytes of a saved page, by path relative to shared/realworld."""
 
     def load(relative: str) -> bytes:
-        return (REALWORLD / relative).read_bytes()
+        return (realworld_root / relative).read_bytes()
 
     return load

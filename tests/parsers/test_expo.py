@@ -27,9 +27,9 @@ def test_exhibitor_directory_page_embeds_the_same_json(page: Callable[[str], byt
 
 
 def test_exhibits_csv(page: Callable[[str], bytes]) -> None:
-    listings = extract("expo", page("expo/cantonfair_2021_exhibits_first40.csv"))
-    assert len(listings) == 40
-    first, last = listings[0], listings[-1]
+    listings = extract("expo", page("expo/cantonfair_2021_exhibits_with_exhibitors.csv"))
+    assert len(listings) == 540  # one per CSV record (descriptions span lines)
+    first, last = listings[0], listings[39]
     assert first.id == "cantonfair:1250c7bc-599c-4b00-a9b1-eed71312e5d8"
     assert first.title == "高度可调桌面显示器笔记本电脑增高架"
     assert first.seller.name == "宁波渠成进出口有限公司"

@@ -42,14 +42,21 @@ def test_scheduled_crawl_records_history_and_verifiable_evidence(tmp_path: Path)
     env = {**os.environ, "MARKWATCH_DATA_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
     env.pop("MARKWATCH_CONFIG", None)
     with TestbedServer() as bed:
-        job = JobSpec(name="bdd", spider="taobao", cron="0 * * * *", keywords=(KEYWORD,),
-                      args={"base_url": bed.url})
+        job = JobSpec(
+            name="bdd",
+            spider="taobao",
+            cron="0 * * * *",
+            keywords=(KEYWORD,),
+            args={"base_url": bed.url},
+        )
         history = CrawlHistory(tmp_path / "history.sqlite3")
-        runner = SubprocessRunner(tmp_path / "runs",
-                                  EvidenceConfig().scrapy_settings(evidence_dir), env)
+        runner = SubprocessRunner(
+            tmp_path / "runs", EvidenceConfig().scrapy_settings(evidence_dir), env
+        )
         clock = _Clock(datetime(2026, 3, 1, 10, 2, tzinfo=UTC))
-        scheduler = Scheduler(ScheduleConfig((job,), poll_s=1), history, runner,
-                              tmp_path / "locks", clock)
+        scheduler = Scheduler(
+            ScheduleConfig((job,), poll_s=1), history, runner, tmp_path / "locks", clock
+        )
         assert scheduler.tick() == []
         clock.at = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
         assert scheduler.tick() == ["bdd"]

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from markwatch.cli import main
+from markwatch.config import ConfigError
 from markwatch.scheduler import (
     CrawlHistory,
     CrawlOutcome,
     JobSpec,
     ScheduleConfig,
-    ScheduleError,
     Scheduler,
 )
+from markwatch.settings import load_settings
 
 T0 = datetime(2026, 3, 1, 10, 2, tzinfo=UTC)
 
@@ -46,8 +47,14 @@ class FakeRunner:
     started: list[tuple[str, dict[str, str], Sequence[int]]] = field(default_factory=list)
     crawls: list[FakeCrawl] = field(default_factory=list)
 
-    def start(self, job: JobSpec, args: Mapping[str, str], run_id: int,
-              baseline: Sequence[int], lock_fd: int | None) -> FakeCrawl:
+    def start(
+        self,
+        job: JobSpec,
+        args: Mapping[str, str],
+        run_id: int,
+        baseline: Sequence[int],
+        lock_fd: int | None,
+    ) -> FakeCrawl:
         assert lock_fd is not None  # the crawl inherits the job lock
         self.started.append((job.name, dict(args), list(baseline)))
         self.crawls.append(FakeCrawl())
@@ -55,12 +62,18 @@ class FakeRunner:
 
     def finish_all(self, items: int = 620) -> None:
         for crawl in self.crawls:
-            crawl.outcome = crawl.outcome or CrawlOutcome(0, pages=700, items=items, errors=0,
-                                                          alerts=3)
+            crawl.outcome = crawl.outcome or CrawlOutcome(
+                0, pages=700, items=items, errors=0, alerts=3
+            )
 
 
-def _scheduler(tmp_path: Path, *jobs: JobSpec, clock: FakeClock, runner: FakeRunner | None = None,
-               history_name: str = "history") -> tuple[Scheduler, FakeRunner, CrawlHistory]:
+def _scheduler(
+    tmp_path: Path,
+    *jobs: JobSpec,
+    clock: FakeClock,
+    runner: FakeRunner | None = None,
+    history_name: str = "history",
+) -> tuple[Scheduler, FakeRunner, CrawlHistory]:
     history = CrawlHistory(tmp_path / f"{history_name}.sqlite3")
     runner = runner or FakeRunner()
     config = ScheduleConfig(jobs=tuple(jobs), poll_s=1)
@@ -68,8 +81,7 @@ def _scheduler(tmp_path: Path, *jobs: JobSpec, clock: FakeClock, runner: FakeRun
 
 
 def _job(**kw: object) -> JobSpec:
-    base: dict[str, object] = {"name": "taobao-ginseng", "spider": "taobao",
-                               "cron": "*/5 * * * *"}
+    base: dict[str, object] = {"name": "taobao-ginseng", "spider": "taobao", "cron": "*/5 * * * *"}
     return JobSpec(**{**base, **kw})  # type: ignore[arg-type]
 
 
@@ -88,8 +100,9 @@ def test_never_runs_the_same_job_twice_at_once(tmp_path: Path) -> None:
     clock = FakeClock()
     scheduler, runner, history = _scheduler(tmp_path, _job(), clock=clock)
     # A second scheduler (its own state, e.g. started by mistake) shares the job locks.
-    other, other_runner, other_history = _scheduler(tmp_path, _job(), clock=clock,
-                                                    history_name="other")
+    other, other_runner, other_history = _scheduler(
+        tmp_path, _job(), clock=clock, history_name="other"
+    )
     scheduler.tick()
     other.tick()
     clock.at = T0.replace(minute=5)
@@ -123,12 +136,15 @@ def test_keyword_set_runs_one_crawl_per_keyword_in_sequence(tmp_path: Path) -> N
     assert scheduler.running() == []
     done = history.recent()
     assert [(r.status, r.items, r.pages, r.alerts) for r in done] == [
-        ("ok", 10, 700, 3), ("ok", 620, 700, 3)]
+        ("ok", 10, 700, 3),
+        ("ok", 620, 700, 3),
+    ]
 
 
 @pytest.mark.parametrize(("policy", "runs"), [("once", 1), ("skip", 0)])
-def test_missed_runs_during_downtime_follow_the_policy(tmp_path: Path, policy: str,
-                                                       runs: int) -> None:
+def test_missed_runs_during_downtime_follow_the_policy(
+    tmp_path: Path, policy: str, runs: int
+) -> None:
     clock = FakeClock()
     job = _job(missed=policy)
     scheduler, runner, history = _scheduler(tmp_path, job, clock=clock)
@@ -168,31 +184,42 @@ def test_previous_item_counts_are_the_health_baseline(tmp_path: Path) -> None:
     assert [b for _, _, b in runner.started] == [[], [600], [610, 600]]
 
 
+_JOB = '[[schedule.jobs]]\nname = "a"\nspider = "t"\n'
+
+
 @pytest.mark.parametrize(
-    ("table", "message"),
+    ("toml", "path", "message"),
     [
-        ({"jobs": [{"name": "a", "spider": "taobao", "cron": "61 * * * *"}]}, "cron"),
-        ({"jobs": [{"name": "a", "spider": "taobao"}]}, "missing 'cron'"),
-        ({"jobs": [{"name": "a", "spider": "t", "cron": "* * * * *", "missed": "all"}]},
-         "missed"),
-        ({"jobs": [{"name": "a", "spider": "t", "cron": "* * * * *"}] * 2}, "duplicate"),
+        (_JOB + 'cron = "61 * * * *"\n', "schedule.jobs.0", "invalid cron"),
+        (_JOB, "schedule.jobs.0.cron", "required key missing"),
+        (_JOB + 'cron = "* * * * *"\nmissed = "all"\n', "schedule.jobs.0.missed", "'once'"),
+        ((_JOB + 'cron = "* * * * *"\n') * 2, "schedule.jobs", "duplicate"),
     ],
 )
-def test_bad_schedules_are_rejected_with_the_reason(table: dict[str, object],
-                                                    message: str) -> None:
-    with pytest.raises(ScheduleError, match=message):
-        ScheduleConfig.from_mapping(table)
+def test_bad_schedules_are_rejected_with_the_reason(
+    tmp_path: Path, toml: str, path: str, message: str
+) -> None:
+    config = tmp_path / "mw.toml"
+    config.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings(config, environ={})
+    assert info.value.path == path
 
 
-def test_history_is_shown_in_the_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_history_is_shown_in_the_console(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("MARKWATCH_DATA_DIR", str(tmp_path))
     history = CrawlHistory(tmp_path / "schedule" / "history.sqlite3")
     job = _job()
     run = history.add(job, {"q": "冰墩墩"}, T0, "running", started_at=T0)
-    history.finish(run, T0 + timedelta(minutes=1),
-                   CrawlOutcome(0, pages=15, items=12, errors=1, alerts=4,
-                                operator_alert="429 share 40% (rate limited)"))
+    history.finish(
+        run,
+        T0 + timedelta(minutes=1),
+        CrawlOutcome(
+            0, pages=15, items=12, errors=1, alerts=4, operator_alert="429 share 40% (rate limited)"
+        ),
+    )
     history.close()
 
     assert main(["schedule", "--history"]) == 0

@@ -61,11 +61,12 @@ def test_a_new_site_is_crawled_completely_from_its_yaml_profile(
 def test_incremental_recrawl_skips_unchanged_listings(
     bed: TestbedServer, crawl: Callable[..., Any], tmp_path: Path
 ) -> None:
-    env = {"MARKWATCH_INCREMENTAL": "1", "MARKWATCH_DATA_DIR": str(tmp_path / "data")}
+    # A bare `scrapy crawl` takes MarkWatch's options as Scrapy settings (-s).
+    options = {"MARKWATCH_INCREMENTAL": "1", "MARKWATCH_DATA_DIR": str(tmp_path / "data")}
     args = ("profile=jlshop", f"base_url={bed.url}")
-    first = crawl("profile", *args, env=env)
+    first = crawl("profile", *args, settings=options)
     assert len(first.items) == len(bed.bed.sites["jlshop"])
-    second = crawl("profile", *args, env=env)
+    second = crawl("profile", *args, settings=options)
     assert second.items == []  # nothing changed: nothing reaches detection again
     assert (tmp_path / "data" / "crawl" / "content_hashes.sqlite3").exists()
 
@@ -76,7 +77,7 @@ def test_proxy_setting_routes_requests_through_the_proxy(
     # The testbed answers absolute-form request lines too, so it can stand in as the proxy.
     with TestbedServer() as proxy:
         crawl("profile", "profile=jlshop", f"base_url={bed.url}",
-              env={"MARKWATCH_PROXY": proxy.url}, log_level="WARNING")  # fmt: skip
+              settings={"MARKWATCH_PROXY": proxy.url}, log_level="WARNING")  # fmt: skip
         proxied = [e.target for e in proxy.log.entries()]
     assert proxied and all(t.startswith(f"{bed.url}/") for t in proxied)
     assert bed.log.entries() == []

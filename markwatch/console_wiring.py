@@ -1,4 +1,7 @@
-"""Builds the console's dependencies from the shared components and the settings."""
+"""Builds the console's dependencies from the shared components and the settings.
+
+Part of the composition root: the console itself never imports markwatch.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from typing import Any
 from alerts.store import AlertStore
 from console.auth import AuthStore
 from console.backend import ConsoleBackend
-from console.config import ConsoleConfig
 from console.console_store import ConsoleStore
 from console.ratelimit import LoginRateLimiter
 from console.tables import console_engine
@@ -40,9 +42,10 @@ def build_console(
     settings: Settings, index: SearchIndex, store: AlertStore, catalog: Any = None
 ) -> ConsoleDeps:
     """The console's tables live in the store-of-record database (URL or SQLite file)."""
-    table = settings.section("console")
-    config = ConsoleConfig.from_mapping(table)
-    if "secure_cookies" not in table and store.config.console_url.startswith("https://"):
+    config = settings.console
+    if "secure_cookies" not in settings.section("console") and (
+        store.config.console_url.startswith("https://")
+    ):
         config = replace(config, secure_cookies=True)  # served over HTTPS: Secure cookies
     engine = console_engine(settings.db_url or settings.alerts_db_path)
     backend = ConsoleBackend(
