@@ -118,8 +118,13 @@ def _pg_unavailable(why: str) -> None:
 
 
 def _script(command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(POSTGRES_SCRIPT), command], capture_output=True,
-                          text=True, timeout=180, check=False)
+    return subprocess.run(
+        ["bash", str(POSTGRES_SCRIPT), command],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -152,8 +157,11 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
         admin.dispose()
         _pg_unavailable(str(exc).splitlines()[0])
     try:
-        yield sa.engine.make_url(pg_server_url).set(database=name).render_as_string(
-            hide_password=False)
+        yield (
+            sa.engine.make_url(pg_server_url)
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

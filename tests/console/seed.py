@@ -221,8 +221,12 @@ def build_seeded(root: Path, tokenizer: Tokenizer) -> Seeded:
         # Cheap argon2 parameters: the tests exercise the flow, not the cost.
         auth=AuthStore(engine, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)),
         config=config,
-        limiter=LoginRateLimiter(config.login_max_failures, config.login_window_seconds,
-                                 delay_seconds=config.login_delay_seconds, engine=engine),
+        limiter=LoginRateLimiter(
+            config.login_max_failures,
+            config.login_window_seconds,
+            delay_seconds=config.login_delay_seconds,
+            engine=engine,
+        ),
     )
     tokens = {}
     for name, role, org in (

@@ -118,11 +118,13 @@ def test_holder_watchlists_are_their_own(client: TestClient, seeded: Seeded) -> 
         "/api/v1/watchlists/olympic", json={"marks": ["长白山人参"]}, headers=ginseng
     )
     assert taken.status_code == 404  # someone else's watchlist is not there for them
-    outside = client.put("/api/v1/watchlists/jian", json={"marks": ["集安人参"]},
-                         headers=ginseng)
+    outside = client.put("/api/v1/watchlists/jian", json={"marks": ["集安人参"]}, headers=ginseng)
     assert outside.status_code == 403  # not granted to the association
-    saved = client.put("/api/v1/watchlists/jian", json={"marks": ["长白山人参"],
-                                                         "regions": ["安徽"]}, headers=ginseng)
+    saved = client.put(
+        "/api/v1/watchlists/jian",
+        json={"marks": ["长白山人参"], "regions": ["安徽"]},
+        headers=ginseng,
+    )
     assert saved.status_code == 200
     assert saved.json()["owner"] == GINSENG_ASSOCIATION
     names = {
@@ -133,9 +135,14 @@ def test_holder_watchlists_are_their_own(client: TestClient, seeded: Seeded) -> 
 
 def test_holder_channels_mask_secrets_and_stay_private(client: TestClient, seeded: Seeded) -> None:
     ginseng = auth(seeded, "ginseng")
-    saved = client.put("/api/v1/channels/assoc-hook", headers=ginseng, json={
-        "type": "webhook", "options": {"url": "https://93.184.216.34/hook",
-                                       "secret": "s3cret-signing-key"}})
+    saved = client.put(
+        "/api/v1/channels/assoc-hook",
+        headers=ginseng,
+        json={
+            "type": "webhook",
+            "options": {"url": "https://93.184.216.34/hook", "secret": "s3cret-signing-key"},
+        },
+    )
     assert saved.status_code == 204
     shown = client.get("/api/v1/channels", headers=ginseng).json()["channels"]
     assert shown[0]["options"]["secret"] != "s3cret-signing-key"

@@ -74,11 +74,20 @@ def test_the_resolver_refuses_internal_answers_for_untrusted_names() -> None:
 
     resolver = GuardedResolver.from_crawler(crawler, reactor)
     answers: list[object] = []
-    for name, address in (("rebind.example", "127.0.0.1"), ("meta.example", "100.100.100.200"),
-                          ("shop.example", "93.184.216.34"), ("testbed.local", "127.0.0.1"),
-                          ("shop.local", "127.0.0.1")):
+    for name, address in (
+        ("rebind.example", "127.0.0.1"),
+        ("meta.example", "100.100.100.200"),
+        ("shop.example", "93.184.216.34"),
+        ("testbed.local", "127.0.0.1"),
+        ("shop.local", "127.0.0.1"),
+    ):
         result = defer.succeed(address).addCallback(resolver._checked, name)
         result.addErrback(lambda failure: failure.value)
         result.addCallback(answers.append)
     assert [type(a) if isinstance(a, Exception) else a for a in answers] == [
-        DNSLookupError, DNSLookupError, "93.184.216.34", "127.0.0.1", "127.0.0.1"]
+        DNSLookupError,
+        DNSLookupError,
+        "93.184.216.34",
+        "127.0.0.1",
+        "127.0.0.1",
+    ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from console.wiring import build_console
 from fastapi.testclient import TestClient
 
 from alerts.index_status import IndexStatusSync
@@ -23,7 +24,6 @@ from alerts.lifecycle import Transition
 from alerts.store import AlertStore
 from console.app import create_app
 from console.routes.admin import create_account
-from console.wiring import build_console
 from detectors.types import Finding, Listing, MarkHit, Reason, Seller
 from indexer.base import IndexedDoc, SearchIndex, SearchQuery
 from indexer.elasticsearch_backend import ElasticsearchIndex, EsIndexConfig

@@ -8,9 +8,9 @@ import pytest
 
 from alerts.config import AlertsConfig
 from alerts.store import AlertStore
-from console.wiring import build_console
 from indexer.sqlite_backend import SqliteIndex
 from indexer.text import Tokenizer
+from markwatch.console_wiring import build_console
 from markwatch.settings import load_settings
 
 
@@ -20,7 +20,8 @@ from markwatch.settings import load_settings
         ('[alerts]\nconsole_url = "https://markwatch.example"\n', True),
         ('[alerts]\nconsole_url = "http://127.0.0.1:8000"\n', False),
         (
-            '[alerts]\nconsole_url = "https://markwatch.example"\n[console]\nsecure_cookies = false\n',
+            '[alerts]\nconsole_url = "https://markwatch.example"\n'
+            "[console]\nsecure_cookies = false\n",
             False,
         ),  # an explicit choice wins (e.g. TLS ends at a proxy on the same host)
     ],
