@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console.wiring import build_console
+from markwatch.console_wiring import build_console
 from fastapi.testclient import TestClient
 
 from alerts.index_status import IndexStatusSync
