@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from markwatch.console_wiring import build_console
 from fastapi.testclient import TestClient
 
 from alerts.index_status import IndexStatusSync
@@ -30,6 +29,7 @@ from indexer.elasticsearch_backend import ElasticsearchIndex, EsIndexConfig
 from indexer.sqlite_backend import SqliteIndex
 from indexer.text import Tokenizer
 from markwatch.compose import services
+from markwatch.console_wiring import build_console
 from markwatch.settings import load_settings
 from testbed.server import TestbedServer
 
