@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -32,8 +32,11 @@ class Occurrence:
     text: str
     start: int
     end: int
-    how: str  # "plain" | "english" | "gap" | "fold" | "fuzzy"
+    how: str  # "plain" | "english" | "gap" | "place" | "fold" | "fuzzy"
     qualifier: str = ""  # the qualified phrase, e.g. "五常大米同款"
+    place: str = ""  # for how == "place": the place word ("延边")
+    product: str = ""  # for how == "place": the product word of the category ("珍珠米")
+    honest_gap: bool = True  # for how == "place": only spaces or words between the two
 
     @property
     def evasive(self) -> bool:
@@ -49,7 +52,9 @@ class _Key:
 class MarkMatcher:
     """Built once per Detector; `find` is pure and thread-safe."""
 
-    def __init__(self, catalog: Catalog, config: DetectorConfig) -> None:
+    def __init__(
+        self, catalog: Catalog, config: DetectorConfig, broad_places: Iterable[str] = ()
+    ) -> None:
         self.marks = catalog.marks
         self.config = config
         lex = catalog.lexicon
@@ -67,6 +72,7 @@ class MarkMatcher:
         self._context = {m.name: tuple(plain(c) for c in m.context_required) for m in self.marks}
         self._qual_suffixes = tuple(plain(q) for q in lex.qualifier_suffixes)
         self._qual_prefixes = tuple(plain(q) for q in lex.qualifier_prefixes)
+        self._broad_places = frozenset(plain(p) for p in broad_places)
 
         plain_keys: dict[str, list[tuple[int, str]]] = {}
         fold_keys: dict[str, list[tuple[int, str]]] = {}
@@ -101,19 +107,36 @@ class MarkMatcher:
             letters = "".join(self.folder.syllables_of(mark.name))
             if len(letters) >= config.fuzzy_min_letters:
                 self._pinyin.append((i, letters))
+            if mark.kind == "gi" and lex.product_terms.get(mark.category):
+                for place in _places(mark, lex.product_terms[mark.category], plain):
+                    plain_keys.setdefault(place, []).append((i, "place"))
         self._plain_ac = _automaton(plain_keys)
         self._fold_ac = _automaton(fold_keys)
+        # One automaton for every category's product words and their exclusions.
+        term_keys: dict[str, list[tuple[int, str]]] = {}
+        self._categories = tuple(sorted(lex.product_terms))
+        for c, category in enumerate(self._categories):
+            for term in lex.product_terms[category]:
+                term_keys.setdefault(plain(term), []).append((c, "term"))
+            for word in lex.product_exclusions.get(category, ()):
+                term_keys.setdefault(plain(word), []).append((c, "exclude"))
+        self._term_ac = _automaton(term_keys)
+        self._category_index = {c: i for i, c in enumerate(self._categories)}
 
     # ---------------------------------------------------------------------------------
     def find(self, plain: str) -> list[Occurrence]:
         """All non-distractor uses of marks in `plain` (a text from TextFolder.plain)."""
         found: list[Occurrence] = []
         suppressed: list[tuple[int, int, int]] = []  # (mark index, start, end)
+        places: list[tuple[int, int, int]] = []  # (mark index, start, end) of place words
         for end, key in self._plain_ac.iter_long(plain):
             start = end - key.length + 1
             for i, how in key.entries:
                 stop = end + 1
                 m: re.Match[str] | None = None
+                if how == "place":
+                    places.append((i, start, stop))
+                    continue
                 if how == "anchor":
                     m = self._gap_re[i].match(plain, start)
                     if m is None or len(m.group(1).replace(" ", "")) > self.config.max_gap_chars:
@@ -134,13 +157,15 @@ class MarkMatcher:
                     suppressed.append((i, start, stop))
                     continue
                 found.append(Occurrence(mark, plain[start:stop], start, stop, how, qualifier))
+        if places:
+            found.extend(self._place_products(plain, places, found))
         folded = self.folder.fold(plain)
         for end, key in self._fold_ac.iter_long(folded.codes):
             start = end - key.length + 1
             s, e = folded.span(start, end)
             for i, _how in key.entries:
                 mark = self.marks[i]
-                if _overlaps(found, mark, s, e) or any(
+                if _explained(found, mark, s, e) or any(
                     j == i and a < e and s < b for j, a, b in suppressed
                 ):
                     continue
@@ -155,6 +180,81 @@ class MarkMatcher:
         return found
 
     # ---------------------------------------------------------------------------------
+    def _place_products(
+        self, plain: str, places: Sequence[tuple[int, int, int]], found: Sequence[Occurrence]
+    ) -> list[Occurrence]:
+        """A GI's place word near a product word of its category, in one title or sentence.
+
+        "吉林 延边 珍珠米 新米" uses 延边大米; "长白山 蓝莓干" (no ginseng word), "长白山人参果"
+        and "海参" (excluded words) do not. Broad places (a province) give way to a specific
+        place that reaches the same product word.
+        """
+        terms = self._terms(plain)
+        if not terms:
+            return []
+        window = self.config.place_window_chars
+        out: list[tuple[Occurrence, bool]] = []
+        for i, s, e in places:
+            mark = self.marks[i]
+            if any(o.mark is mark for o in found):
+                continue
+            c = self._category_index.get(mark.category)
+            lo, hi = _sentence(plain, s, e)
+            best: tuple[int, int, int] | None = None  # (distance, start, end)
+            for tc, ts, te in terms:
+                if tc != c or ts < lo or te > hi or (ts < e and s < te):
+                    continue
+                distance = ts - e if ts >= e else s - te
+                if distance > window:
+                    continue
+                if best is None or distance < best[0]:
+                    best = (distance, ts, te)
+            if best is None:
+                continue
+            _, ts, te = best
+            a, b = min(s, ts), max(e, te)
+            if self._is_distractor(mark, plain, b):
+                continue
+            if not self._has_context(mark, plain):
+                continue
+            qualifier = self._qualifier(plain, a, b)
+            gap = plain[e:ts] if ts >= e else ""
+            if not qualifier and any(q in gap for q in self._qual_suffixes if len(q) >= 2):
+                qualifier = plain[a:b]  # "五常风味大米"
+            between = plain[e:ts] if ts >= e else plain[te:s]
+            occurrence = Occurrence(
+                mark,
+                plain[a:b],
+                a,
+                b,
+                "place",
+                qualifier,
+                plain[s:e],
+                plain[ts:te],
+                honest_gap=_HONEST_GAP_RE.fullmatch(between) is not None,
+            )
+            out.append((occurrence, plain[s:e] in self._broad_places))
+        if any(not broad for _, broad in out):
+            # A province name ("吉林") names many GIs; a city or county word is the one meant.
+            return [o for o, broad in out if not broad]
+        return [o for o, _ in out]
+
+    def _terms(self, plain: str) -> list[tuple[int, int, int]]:
+        """Product words (category index, start, end) not inside an excluded word."""
+        hits: list[tuple[int, int, int]] = []
+        excluded: list[tuple[int, int, int]] = []
+        for end, key in self._term_ac.iter(plain):
+            start = end - key.length + 1
+            for c, kind in key.entries:
+                (hits if kind == "term" else excluded).append((c, start, end + 1))
+        if not excluded:
+            return hits
+        return [
+            (c, s, e)
+            for c, s, e in hits
+            if not any(xc == c and xs < e and s < xe for xc, xs, xe in excluded)
+        ]
+
     def _fuzzy_latin(self, plain: str, found: Sequence[Occurrence]) -> list[Occurrence]:
         """Romanised words one or two typos away from a mark's pinyin ("changbaishanrensen")."""
         out: list[Occurrence] = []
@@ -237,6 +337,33 @@ def _space_variants(english: str) -> set[str]:
     return variants
 
 
+# Between place and product: nothing, spaces, or whole words set apart by spaces.
+_HONEST_GAP_RE = re.compile(r"(?:\s*|\s.*\s)")
+_SENTENCE_END = "。！？!?；;\n"
+
+
+def _sentence(plain: str, s: int, e: int) -> tuple[int, int]:
+    """Bounds of the title or sentence holding plain[s:e]."""
+    lo = max(plain.rfind(ch, 0, s) for ch in _SENTENCE_END) + 1
+    ends = [i for i in (plain.find(ch, e) for ch in _SENTENCE_END) if i >= 0]
+    return lo, min(ends) if ends else len(plain)
+
+
+def _places(mark: Mark, terms: Sequence[str], plain: Callable[[str], str]) -> list[str]:
+    """Place words of a GI: its `places`, else the name without its product word."""
+    names = list(mark.place_names)
+    if not names:
+        pair = _place_and_product(mark, plain)
+        if pair is not None:
+            names.append(pair[0])
+        else:
+            for term in sorted(terms, key=len, reverse=True):
+                if mark.name.endswith(term) and len(mark.name) - len(term) >= 2:
+                    names.append(mark.name[: -len(term)])
+                    break
+    return [p for p in dict.fromkeys(plain(n).replace(" ", "") for n in names) if len(p) >= 2]
+
+
 def _place_and_product(mark: Mark, plain: Callable[[str], str]) -> tuple[str, str] | None:
     """The two words of an alias like "长白山 人参" that spells the canonical name."""
     for alias in mark.aliases:
@@ -248,3 +375,17 @@ def _place_and_product(mark: Mark, plain: Callable[[str], str]) -> tuple[str, st
 
 def _overlaps(found: Sequence[Occurrence], mark: Mark, s: int, e: int) -> bool:
     return any(o.mark is mark and o.start < e and s < o.end for o in found)
+
+
+def _explained(found: Sequence[Occurrence], mark: Mark, s: int, e: int) -> bool:
+    """A fold match that an honest match of the same mark accounts for.
+
+    A place+product match explains it only when place and product stand apart by spaces
+    ("延边 大米"); "集安人*参" hides the name with a separator inside a word.
+    """
+    for o in found:
+        if o.mark is not mark or not (o.start < e and s < o.end):
+            continue
+        if o.how != "place" or o.honest_gap:
+            return True
+    return False

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
+import ahocorasick
+
+from detectors.admin_codes import all_divisions
 from detectors.catalog_loader import CATALOG_DIR, Mark, short_admin_name
 
 Placement = Literal["in", "out", "unknown"]
@@ -55,6 +58,14 @@ class RegionJudge:
                 self._add(self._cities, city, city)
                 for county in counties:
                     self._add(self._counties, county, (county, city))
+        # The rest of the country from GB/T 2260, so a location anywhere can be placed.
+        for d in all_divisions():
+            if d.county:
+                self._add(self._counties, d.county, (d.county, d.city or d.province))
+            elif d.city:
+                self._add(self._cities, d.city, d.city)
+            else:
+                self._add(self._provinces, d.province, d.province)
         self._regions: dict[str, _Region] = {}
         for mark in marks:
             for unit in mark.region:
@@ -70,9 +81,16 @@ class RegionJudge:
             )
         self._uninformative = frozenset(plain(w) for w in geo.get("uninformative", []))
         names = {*self._provinces, *self._cities, *self._counties, *self._uninformative}
-        self._names_re = re.compile(
-            "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        )
+        self._names = ahocorasick.Automaton()
+        for n in names:
+            if n:
+                self._names.add_word(n, n)
+        self._names.make_automaton()
+
+    @property
+    def province_names(self) -> frozenset[str]:
+        """Every province, full and short ("吉林省", "吉林")."""
+        return frozenset(self._provinces)
 
     @staticmethod
     def _add(table: dict[str, _V], name: str, value: _V) -> None:
@@ -112,10 +130,10 @@ class RegionJudge:
         seen_province = False
         for chunk in _CHUNK_RE.split(self._plain(location)):
             pos = 0
-            for m in self._names_re.finditer(chunk):
-                self._other(chunk[pos : m.start()], out)
-                pos = m.end()
-                name = m.group()
+            for end, name in self._names.iter_long(chunk):
+                start = end - len(name) + 1
+                self._other(chunk[pos:start], out)
+                pos = end + 1
                 if name in self._uninformative:
                     continue
                 if (

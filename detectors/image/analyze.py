@@ -26,8 +26,12 @@ class AnalyzerConfig:
 class ImageAnalyzer:
     """Runs the insignia matcher (and OCR when given an engine) on listing images."""
 
-    def __init__(self, matcher: InsigniaMatcher, ocr: OcrEngine | None = None,
-                 config: AnalyzerConfig | None = None) -> None:
+    def __init__(
+        self,
+        matcher: InsigniaMatcher,
+        ocr: OcrEngine | None = None,
+        config: AnalyzerConfig | None = None,
+    ) -> None:
         self.matcher = matcher
         self.ocr = ocr
         self.config = config or AnalyzerConfig()
@@ -51,8 +55,9 @@ class ImageAnalyzer:
             decoded = decode_image(data, self.config.limits)
         except ImageDecodeError as exc:
             return ImageEvidence(image=name, error=str(exc))
-        matches = tuple(m for m in self.matcher.match(decoded.bgr)
-                        if m.score >= self.config.min_score)
+        matches = tuple(
+            m for m in self.matcher.match(decoded.bgr) if m.score >= self.config.min_score
+        )
         text = ""
         error = ""
         if ocr and self.ocr is not None:

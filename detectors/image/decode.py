@@ -96,8 +96,9 @@ def _decode(data: bytes, limits: DecodeLimits) -> DecodedImage:
         rgb = _to_rgb(ImageOps.exif_transpose(img))
     arr = np.asarray(rgb, dtype=np.uint8)
     bgr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
-    return DecodedImage(bgr=downscale(bgr, limits.keep_side), format=fmt,
-                        original_size=(width, height))
+    return DecodedImage(
+        bgr=downscale(bgr, limits.keep_side), format=fmt, original_size=(width, height)
+    )
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:

@@ -114,14 +114,17 @@ class _FeatureIndex:
     competitor (another place, another mark) from the same point in another variant.
     """
 
-    def __init__(self, sets: list[tuple[int, _Features]], binary: bool,
-                 same_point_px: float) -> None:
-        usable = [(ref, f) for ref, f in sets if f.descriptors is not None
-                  and len(f.descriptors) > 0]
+    def __init__(
+        self, sets: list[tuple[int, _Features]], binary: bool, same_point_px: float
+    ) -> None:
+        usable = [
+            (ref, f) for ref, f in sets if f.descriptors is not None and len(f.descriptors) > 0
+        ]
         if not usable:
             raise ValueError("no reference image has features")
-        self._owner = np.concatenate([np.full(len(f.keypoints), ref, np.int64)
-                                      for ref, f in usable])
+        self._owner = np.concatenate(
+            [np.full(len(f.keypoints), ref, np.int64) for ref, f in usable]
+        )
         self.points = np.concatenate([f.keypoints for _, f in usable])
         self._k = 2 + max(sum(1 for r, _ in usable if r == ref) for ref, _ in usable)
         self._same_point_px = same_point_px
@@ -138,8 +141,9 @@ class _FeatureIndex:
         # documented as thread-safe, and the lookup is short.
         self._lock = threading.Lock()
 
-    def survivors(self, descriptors: np.ndarray, ratio: float,
-                  minimum: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    def survivors(
+        self, descriptors: np.ndarray, ratio: float, minimum: int
+    ) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Ratio-test survivors per reference: (reference, query rows, reference points)."""
         with self._lock:
             found = self._matcher.knnMatch(descriptors, k=self._k)
@@ -147,7 +151,7 @@ class _FeatureIndex:
         rows = np.full((count, self._k), -1, np.int64)
         dist = np.full((count, self._k), np.inf, np.float32)
         for i, neighbours in enumerate(found):
-            for j, neighbour in enumerate(neighbours[:self._k]):
+            for j, neighbour in enumerate(neighbours[: self._k]):
                 rows[i, j] = neighbour.trainIdx
                 dist[i, j] = neighbour.distance
         valid = rows >= 0
@@ -182,25 +186,31 @@ class _FeatureIndex:
 class InsigniaMatcher:
     """Matches photos against reference artwork; build once, reuse for every image."""
 
-    def __init__(self, references: Sequence[ReferenceImage],
-                 config: MatcherConfig | None = None) -> None:
+    def __init__(
+        self, references: Sequence[ReferenceImage], config: MatcherConfig | None = None
+    ) -> None:
         if not references:
             raise ValueError("InsigniaMatcher needs at least one reference image")
         self.config = config or MatcherConfig()
         cfg = self.config
         sift = self._new_sift()
-        reference_orb = cv2.ORB.create(nfeatures=cfg.reference_features, scaleFactor=1.2,
-                                       nlevels=cfg.reference_levels,
-                                       edgeThreshold=cfg.orb_patch_size,
-                                       fastThreshold=cfg.reference_fast_threshold,
-                                       patchSize=cfg.orb_patch_size)
+        reference_orb = cv2.ORB.create(
+            nfeatures=cfg.reference_features,
+            scaleFactor=1.2,
+            nlevels=cfg.reference_levels,
+            edgeThreshold=cfg.orb_patch_size,
+            fastThreshold=cfg.reference_fast_threshold,
+            patchSize=cfg.orb_patch_size,
+        )
         self._references = tuple(self._prepare(r, reference_orb, sift) for r in references)
         self._orb_index = _FeatureIndex(
-            [(i, f) for i, r in enumerate(self._references) for f in r.orb], True,
-            cfg.same_point_px)
+            [(i, f) for i, r in enumerate(self._references) for f in r.orb], True, cfg.same_point_px
+        )
         self._sift_index = _FeatureIndex(
-            [(i, f) for i, r in enumerate(self._references) for f in r.sift], False,
-            cfg.same_point_px)
+            [(i, f) for i, r in enumerate(self._references) for f in r.sift],
+            False,
+            cfg.same_point_px,
+        )
 
     @property
     def marks(self) -> tuple[str, ...]:
@@ -210,15 +220,21 @@ class InsigniaMatcher:
     # so each call makes its own.
     def _new_orb(self) -> cv2.ORB:
         cfg = self.config
-        return cv2.ORB.create(nfeatures=cfg.orb_features, scaleFactor=1.2, nlevels=8,
-                              edgeThreshold=cfg.orb_patch_size,
-                              fastThreshold=cfg.orb_fast_threshold, patchSize=cfg.orb_patch_size)
+        return cv2.ORB.create(
+            nfeatures=cfg.orb_features,
+            scaleFactor=1.2,
+            nlevels=8,
+            edgeThreshold=cfg.orb_patch_size,
+            fastThreshold=cfg.orb_fast_threshold,
+            patchSize=cfg.orb_patch_size,
+        )
 
     def _new_sift(self) -> cv2.SIFT:
         return cv2.SIFT.create(nfeatures=self.config.sift_features)
 
-    def _prepare(self, reference: ReferenceImage, orb: cv2.ORB,
-                 sift: cv2.SIFT) -> _PreparedReference:
+    def _prepare(
+        self, reference: ReferenceImage, orb: cv2.ORB, sift: cv2.SIFT
+    ) -> _PreparedReference:
         variants = [downscale(v, self.config.reference_side) for v in _matte_variants(reference)]
         grays = [feature_channel(v, self.config) for v in variants]
         if self.config.channel == "min":
@@ -247,14 +263,19 @@ class InsigniaMatcher:
         candidates: list[_Candidate] = []
         if query.descriptors is not None and len(query.keypoints) >= 8:
             for ref_index, q_idx, ref_pts in self._orb_index.survivors(
-                    query.descriptors, self.config.ratio, self.config.candidate_matches):
+                query.descriptors, self.config.ratio, self.config.candidate_matches
+            ):
                 reference = self._references[ref_index]
                 query_pts = query.keypoints[q_idx]
                 geometry = self._fit(ref_pts, query_pts, reference)
-                if geometry and geometry.inliers >= self.config.accept_inliers and \
-                        geometry.ratio >= self.config.accept_inlier_ratio:
-                    best.offer(_to_match(reference.mark, geometry, back, "orb",
-                                         self.config.accept_inliers))
+                if (
+                    geometry
+                    and geometry.inliers >= self.config.accept_inliers
+                    and geometry.ratio >= self.config.accept_inlier_ratio
+                ):
+                    best.offer(
+                        _to_match(reference.mark, geometry, back, "orb", self.config.accept_inliers)
+                    )
                 elif geometry and geometry.inliers >= self.config.candidate_inliers:
                     candidates.append(_Candidate(reference, query_pts, geometry.inliers))
         candidates.sort(key=lambda c: -c.inliers)
@@ -281,8 +302,11 @@ class InsigniaMatcher:
                 continue
             distance = hamming(digest, reference.phash)
             if distance <= self.config.phash_max_distance:
-                found.append(InsigniaMatch(reference.mark, round(1.0 - distance / 64, 4), quad,
-                                           method="phash"))
+                found.append(
+                    InsigniaMatch(
+                        reference.mark, round(1.0 - distance / 64, 4), quad, method="phash"
+                    )
+                )
         return found
 
     def _sift_whole(self, work: np.ndarray, back: float, best: _Best) -> None:
@@ -298,16 +322,22 @@ class InsigniaMatcher:
         if query.descriptors is None or len(query.keypoints) < 8:
             return
         for ref_index, q_idx, ref_pts in self._sift_index.survivors(
-                query.descriptors, cfg.sift_whole_ratio, cfg.candidate_matches):
+            query.descriptors, cfg.sift_whole_ratio, cfg.candidate_matches
+        ):
             reference = self._references[ref_index]
             geometry = self._fit(ref_pts, query.keypoints[q_idx] * shrink, reference)
-            if geometry and geometry.inliers >= cfg.sift_accept_inliers and \
-                    geometry.ratio >= cfg.sift_accept_inlier_ratio:
-                best.offer(_to_match(reference.mark, geometry, back, "sift",
-                                     cfg.sift_accept_inliers))
+            if (
+                geometry
+                and geometry.inliers >= cfg.sift_accept_inliers
+                and geometry.ratio >= cfg.sift_accept_inlier_ratio
+            ):
+                best.offer(
+                    _to_match(reference.mark, geometry, back, "sift", cfg.sift_accept_inliers)
+                )
 
-    def _verify_sift(self, candidate: _Candidate, work: np.ndarray, back: float,
-                     best: _Best) -> None:
+    def _verify_sift(
+        self, candidate: _Candidate, work: np.ndarray, back: float, best: _Best
+    ) -> None:
         cfg = self.config
         reference = candidate.reference
         # The region the ORB survivors point at, padded: SIFT runs on that only.
@@ -333,8 +363,11 @@ class InsigniaMatcher:
             if features.descriptors is None or len(features.descriptors) < 2:
                 continue
             for pair in matcher.knnMatch(query.descriptors, features.descriptors, k=2):
-                if len(pair) == 2 and pair[0].distance < cfg.sift_ratio * pair[1].distance \
-                        and pair[0].queryIdx not in seen:
+                if (
+                    len(pair) == 2
+                    and pair[0].distance < cfg.sift_ratio * pair[1].distance
+                    and pair[0].queryIdx not in seen
+                ):
                     seen.add(pair[0].queryIdx)  # a query point counts once over variants
                     q_rows.append(pair[0].queryIdx)
                     ref_pts.append(features.keypoints[pair[0].trainIdx])
@@ -343,22 +376,32 @@ class InsigniaMatcher:
         offset = np.array([left, top], dtype=np.float32)
         query_pts = query.keypoints[np.array(q_rows, dtype=np.int64)] * shrink + offset
         geometry = self._fit(np.array(ref_pts, dtype=np.float32), query_pts, reference)
-        if geometry and geometry.inliers >= cfg.sift_accept_inliers and \
-                geometry.ratio >= cfg.sift_accept_inlier_ratio:
-            best.offer(_to_match(reference.mark, geometry, back, "orb+sift",
-                                 cfg.sift_accept_inliers))
+        if (
+            geometry
+            and geometry.inliers >= cfg.sift_accept_inliers
+            and geometry.ratio >= cfg.sift_accept_inlier_ratio
+        ):
+            best.offer(
+                _to_match(reference.mark, geometry, back, "orb+sift", cfg.sift_accept_inliers)
+            )
 
-    def _fit(self, ref_pts: np.ndarray, query_pts: np.ndarray,
-             reference: _PreparedReference) -> _Geometry | None:
+    def _fit(
+        self, ref_pts: np.ndarray, query_pts: np.ndarray, reference: _PreparedReference
+    ) -> _Geometry | None:
         cfg = self.config
         if len(ref_pts) < 6:
             return None
         # Robust stage with an affine model (3-point samples converge in far fewer
         # iterations, and OpenCV's homography RANSAC costs ~6 ms per call here), then
         # a homography refitted on the consensus and re-scored on all points.
-        affine, mask = cv2.estimateAffine2D(ref_pts, query_pts, method=cv2.RANSAC,
-                                            ransacReprojThreshold=cfg.affine_reprojection,
-                                            maxIters=cfg.ransac_iterations, confidence=0.995)
+        affine, mask = cv2.estimateAffine2D(
+            ref_pts,
+            query_pts,
+            method=cv2.RANSAC,
+            ransacReprojThreshold=cfg.affine_reprojection,
+            maxIters=cfg.ransac_iterations,
+            confidence=0.995,
+        )
         if affine is None or mask is None:
             return None
         inlier_mask = mask.ravel().astype(bool)
@@ -437,12 +480,15 @@ def _plausible(quad: np.ndarray, homography: np.ndarray, cfg: MatcherConfig) -> 
     sides = np.linalg.norm(edges, axis=1)
     if float(sides.min()) < cfg.min_quad_side:
         return False
-    return all(max(sides[a], sides[b]) / min(sides[a], sides[b]) <= cfg.max_side_ratio
-               for a, b in ((0, 2), (1, 3)))
+    return all(
+        max(sides[a], sides[b]) / min(sides[a], sides[b]) <= cfg.max_side_ratio
+        for a, b in ((0, 2), (1, 3))
+    )
 
 
-def _to_match(mark: str, geometry: _Geometry, back: float, method: str,
-              accept: int) -> InsigniaMatch:
+def _to_match(
+    mark: str, geometry: _Geometry, back: float, method: str, accept: int
+) -> InsigniaMatch:
     # More inliers than the acceptance bar means more certainty; saturates near 1.
     excess = max(0, geometry.inliers - accept)
     score = 0.6 + 0.4 * (1 - math.exp(-excess / (2 * accept)))

@@ -50,14 +50,16 @@ class OcrEngine:
                     except ImportError as exc:
                         raise OcrError(f"rapidocr is not installed: {exc}") from None
                     cfg = self.config
-                    self._engine = RapidOCR(params={
-                        "Global.log_level": "error",
-                        "Global.text_score": cfg.text_score,
-                        "Det.limit_type": "max",
-                        "Det.limit_side_len": cfg.limit_side_len,
-                        "EngineConfig.onnxruntime.intra_op_num_threads": cfg.threads,
-                        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                    })
+                    self._engine = RapidOCR(
+                        params={
+                            "Global.log_level": "error",
+                            "Global.text_score": cfg.text_score,
+                            "Det.limit_type": "max",
+                            "Det.limit_side_len": cfg.limit_side_len,
+                            "EngineConfig.onnxruntime.intra_op_num_threads": cfg.threads,
+                            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                        }
+                    )
         return self._engine
 
     def lines(self, image: np.ndarray) -> list[str]:

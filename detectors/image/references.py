@@ -99,8 +99,7 @@ def load_references(directory: Path = DEFAULT_REFERENCE_DIR) -> tuple[ReferenceI
     )
 
 
-def render_reference(directory: Path,
-                     spec: ReferenceSpec) -> tuple[np.ndarray, np.ndarray | None]:
+def render_reference(directory: Path, spec: ReferenceSpec) -> tuple[np.ndarray, np.ndarray | None]:
     """(BGR art, alpha or None) after crop and scale."""
     path = directory / spec.file
     try:

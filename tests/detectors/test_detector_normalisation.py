@@ -80,5 +80,5 @@ def test_words_that_merely_contain_mark_characters_do_not_fire(
 
 
 def test_a_mark_never_spans_title_and_description(detector: Detector, make_listing) -> None:  # type: ignore[no-untyped-def]
-    finding = detector.detect(make_listing("新米上市 五常", "安徽 合肥", description="大米 香甜"))
+    finding = detector.detect(make_listing("年货上市 五常", "安徽 合肥", description="大米 香甜"))
     assert finding.marks == ()
