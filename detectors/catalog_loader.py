@@ -330,18 +330,19 @@ def _mark(raw: dict[str, Any], where: str, file: str) -> Mark:
     if product and product not in name:
         raise CatalogError(f"{where}.product {product!r} is not part of the name")
     places = _strs(raw, "places", where)
+    aliases = _strs(raw, "aliases", where)
     allowed = _region_names(region)
     for place in places:
         # A place alias must come from the register: the name's own place part or a unit of
         # the protected area, so matching never fires on a place the source does not state.
-        if place not in name and place not in allowed:
+        if place not in allowed and not any(place in n for n in (name, *aliases)):
             raise CatalogError(
                 f"{where}.places: {place!r} is neither part of the name nor a region unit"
             )
     return Mark(
         name=name,
         kind=kind,
-        aliases=_strs(raw, "aliases", where),
+        aliases=aliases,
         english=tuple(e.lower() for e in _strs(raw, "english", where)),
         gi_type=_str(raw, "gi_type", where),
         legal_basis=_str(raw, "legal_basis", where),

@@ -117,10 +117,13 @@ class TextFolder:
             for p in partners:
                 if p not in mark_chars and table.get(ord(p)) not in mine:
                     table[ord(p)] = self._code_of[own[ch]]
-        # Visually similar characters stand for the mark character they imitate.
+        # Visually similar characters stand for the mark character they imitate, unless
+        # they already read as a mark syllable: with hundreds of marks, a look-alike of one
+        # mark's character (清 of 汪清) is often a homophone in another (精 for 京 of 北京).
+        homophones = set(table)
         for ch, partners in _same_stroke(EVASION_DIR / "pycorrector_same_stroke.txt", mark_chars):
             for p in partners:
-                if p not in mark_chars:
+                if p not in mark_chars and ord(p) not in homophones:
                     table[ord(p)] = self._code_of[own[ch]]
         for ch, syl in own.items():
             table[ord(ch)] = self._code_of[syl]
