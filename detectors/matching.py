@@ -107,8 +107,9 @@ class MarkMatcher:
             letters = "".join(self.folder.syllables_of(mark.name))
             if len(letters) >= config.fuzzy_min_letters:
                 self._pinyin.append((i, letters))
-            if mark.kind == "gi" and lex.product_terms.get(mark.category):
-                for place in _places(mark, lex.product_terms[mark.category], plain):
+            terms = lex.product_terms.get(mark.category, ())
+            if mark.kind == "gi" and (terms or mark.product):
+                for place in _places(mark, terms, plain):
                     plain_keys.setdefault(place, []).append((i, "place"))
         self._plain_ac = _automaton(plain_keys)
         self._fold_ac = _automaton(fold_keys)
@@ -120,6 +121,12 @@ class MarkMatcher:
                 term_keys.setdefault(plain(term), []).append((c, "term"))
             for word in lex.product_exclusions.get(category, ()):
                 term_keys.setdefault(plain(word), []).append((c, "exclude"))
+        # A mark's own product word counts for that mark ("扶余 四粒红", "查干湖 胖头鱼").
+        self._own: dict[int, int] = {}
+        for i, mark in enumerate(self.marks):
+            if mark.kind == "gi" and mark.product and len(mark.product) >= 2:
+                self._own[i] = len(self._categories) + i
+                term_keys.setdefault(plain(mark.product), []).append((self._own[i], "term"))
         self._term_ac = _automaton(term_keys)
         self._category_index = {c: i for i, c in enumerate(self._categories)}
 
@@ -198,11 +205,12 @@ class MarkMatcher:
             mark = self.marks[i]
             if any(o.mark is mark for o in found):
                 continue
-            c = self._category_index.get(mark.category)
+            c = self._category_index.get(mark.category, -1)
+            own = self._own.get(i, -1)
             lo, hi = _sentence(plain, s, e)
             best: tuple[int, int, int] | None = None  # (distance, start, end)
             for tc, ts, te in terms:
-                if tc != c or ts < lo or te > hi or (ts < e and s < te):
+                if (tc != c and tc != own) or ts < lo or te > hi or (ts < e and s < te):
                     continue
                 distance = ts - e if ts >= e else s - te
                 if distance > window:

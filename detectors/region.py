@@ -37,6 +37,9 @@ class _Region:
     provinces: frozenset[str]
     cities: frozenset[str]
     counties: frozenset[str]
+    # Units listed without a city (the whole province) or without counties (the whole city).
+    whole_provinces: frozenset[str] = frozenset()
+    whole_cities: frozenset[str] = frozenset()
 
 
 class RegionJudge:
@@ -53,8 +56,10 @@ class RegionJudge:
         self._counties: dict[str, tuple[str, str]] = {}  # name -> (full county, full city)
         for province in geo["provinces"]:
             self._add(self._provinces, province, province)
-        for cities in geo.get("cities", {}).values():
+        self._province_of: dict[str, str] = {}  # full city name -> full province name
+        for province, cities in geo.get("cities", {}).items():
             for city, counties in cities.items():
+                self._province_of.setdefault(city, province)
                 self._add(self._cities, city, city)
                 for county in counties:
                     self._add(self._counties, county, (county, city))
@@ -64,6 +69,8 @@ class RegionJudge:
                 self._add(self._counties, d.county, (d.county, d.city or d.province))
             elif d.city:
                 self._add(self._cities, d.city, d.city)
+            if d.city:
+                self._province_of.setdefault(d.city, d.province)
             else:
                 self._add(self._provinces, d.province, d.province)
         self._regions: dict[str, _Region] = {}
@@ -78,6 +85,8 @@ class RegionJudge:
                 provinces=frozenset(u.province for u in mark.region),
                 cities=frozenset(u.city for u in mark.region if u.city),
                 counties=frozenset(c for u in mark.region for c in u.counties),
+                whole_provinces=frozenset(u.province for u in mark.region if not u.city),
+                whole_cities=frozenset(u.city for u in mark.region if u.city and not u.counties),
             )
         self._uninformative = frozenset(plain(w) for w in geo.get("uninformative", []))
         names = {*self._provinces, *self._cities, *self._counties, *self._uninformative}
@@ -117,6 +126,14 @@ class RegionJudge:
             return "in"
         if any(p not in region.provinces for p in provinces):
             return "out"
+        city_of = {c: self._counties.get(c, ("", ""))[1] for c in counties}
+        implied = [self._province_of.get(c, "") for c in (*cities, *city_of.values())]
+        if any(p in region.whole_provinces for p in (*provinces, *implied)):
+            return "in"
+        if any(c in region.whole_cities for c in cities) or any(
+            city_of[c] in region.whole_cities for c in counties
+        ):
+            return "in"
         if counties:
             return "out"  # a county we know, and it is not a protected one
         if cities:
