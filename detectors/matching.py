@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from detectors.catalog_loader import Catalog, Mark
@@ -21,6 +22,8 @@ from detectors.config import DetectorConfig
 from detectors.text_fold import BLOCK, CODE_BASE, TextFolder
 
 _LONG_LATIN_RE = re.compile(r"[a-z]{6,}")
+# Texts up to this length go straight to the automaton; longer ones are screened first.
+_SHORT_TEXT = 200
 _MAX_ENGLISH_WORDS = 5
 
 
@@ -112,7 +115,17 @@ class MarkMatcher:
                 for place in _places(mark, terms, plain):
                     plain_keys.setdefault(place, []).append((i, "place"))
         self._plain_ac = _automaton(plain_keys)
+        self._longest_key = max((len(k) for k in plain_keys), default=1)
+        # The same keys as one regular expression: C-level and far faster than the automaton
+        # at telling that a long description holds none of them.
+        self._plain_re = re.compile(
+            "|".join(re.escape(k) for k in sorted(plain_keys, key=len, reverse=True) if k) or "(?!)"
+        )
         self._fold_ac = _automaton(fold_keys)
+        self._fold_pairs = np.array(
+            sorted({(ord(k[0]) << 21) | ord(k[1]) for k in fold_keys if len(k) >= 2}),
+            dtype=np.uint64,
+        )
         # One automaton for every category's product words and their exclusions.
         term_keys: dict[str, list[tuple[int, str]]] = {}
         self._categories = tuple(sorted(lex.product_terms))
@@ -136,7 +149,7 @@ class MarkMatcher:
         found: list[Occurrence] = []
         suppressed: list[tuple[int, int, int]] = []  # (mark index, start, end)
         places: list[tuple[int, int, int]] = []  # (mark index, start, end) of place words
-        for end, key in self._plain_ac.iter_long(plain):
+        for end, key in self._plain_hits(plain):
             start = end - key.length + 1
             for i, how in key.entries:
                 stop = end + 1
@@ -167,7 +180,7 @@ class MarkMatcher:
         if places:
             found.extend(self._place_products(plain, places, found))
         folded = self.folder.fold(plain)
-        for end, key in self._fold_ac.iter_long(folded.codes):
+        for end, key in self._fold_hits(folded.codes):
             start = end - key.length + 1
             s, e = folded.span(start, end)
             for i, _how in key.entries:
@@ -185,6 +198,38 @@ class MarkMatcher:
         if self._pinyin and _LONG_LATIN_RE.search(plain):
             found.extend(self._fuzzy_latin(plain, found))
         return found
+
+    def _plain_hits(self, plain: str) -> Iterable[tuple[int, _Key]]:
+        """Leftmost-longest plain keys: the title always, the rest from its first key on."""
+        if not plain:
+            return
+        cut = plain.find("\n")
+        if cut < 0 or cut > _SHORT_TEXT:
+            cut = min(len(plain), _SHORT_TEXT)
+        reported = -1
+        for end, key in self._plain_ac.iter_long(plain, 0, cut):
+            reported = end
+            yield end, key
+        first = self._plain_re.search(plain, max(0, cut - self._longest_key + 1))
+        if first is not None:
+            for end, key in self._plain_ac.iter_long(plain, first.start()):
+                if end - key.length >= reported:  # not overlapping what was reported
+                    yield end, key
+
+    def _fold_hits(self, codes: str) -> Iterable[tuple[int, _Key]]:
+        """Fold keys in `codes`; a long text is screened by the first two codes of every key
+        (vectorised), and the automaton starts at the first place one could begin."""
+        start = 0
+        if not codes:
+            return
+        if len(codes) > _SHORT_TEXT:
+            points = np.frombuffer(codes.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            pairs = (points[:-1].astype(np.uint64) << np.uint64(21)) | points[1:]
+            candidates = np.flatnonzero(np.isin(pairs, self._fold_pairs))
+            if candidates.size == 0:
+                return
+            start = int(candidates[0])
+        yield from self._fold_ac.iter_long(codes, start)
 
     # ---------------------------------------------------------------------------------
     def _place_products(

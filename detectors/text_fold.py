@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import opencc
 from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
@@ -34,16 +35,9 @@ BLOCK = "|"  # stands for a romanised word that cannot be part of any mark
 _WS_RE = re.compile(r"[^\S\n]+")
 _NL_RE = re.compile(r" ?\n[\s]*")
 # A newline separates fields (title, description): no mark may span it.
-_TOKEN_RE = re.compile(r"(?P<latin>[a-z]+)|(?P<stop>\n)|(?P<skip>[^\w\n]+|_+)|(?P<run>[^\W_a-z]+)")
 # Single letters that pypinyin lists as readings but nobody types as pinyin syllables.
 _NOT_SYLLABLES = frozenset({"m", "n", "ng", "hm", "hng", "e", "o", "a"})
 _LATIN_CACHE_LIMIT = 50_000
-# Same-length replacements before folding: CJK strokes used as separators ("冰丨墩丨墩")
-# become spaces, tone-marked pinyin letters lose their tones.
-_SAME_LENGTH = str.maketrans(
-    "丨丶丿乀〡〢〣ㄧāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü",
-    "        aaaaeeeeiiiioooouuuuuuuuu",
-)
 _CJK_RANGES = ((0x3400, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF))
 
 
@@ -58,17 +52,77 @@ def strip_tone(reading: str) -> str:
     return out.replace("v", "u")
 
 
-@dataclass(frozen=True, slots=True)
-class Folded:
-    """The fold view of a text, with each code's span in the plain text."""
+_GAP = "\x00"  # a dropped character in the 1:1 translated text
+_LATIN_RUN_RE = re.compile(r"[a-z]+")
 
-    codes: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+
+class Folded:
+    """The fold view of a text; each code's span in the plain text is computed on demand.
+
+    Most texts hold no fold match, so the position map (a list per character) is built
+    only when `span` is first asked for.
+    """
+
+    __slots__ = ("_back", "_ends", "_latin", "_starts", "_t", "codes")
+
+    def __init__(
+        self,
+        codes: str,
+        t: str,
+        latin: list[tuple[int, int, str]],
+        back: list[tuple[int, int]] | None,
+    ) -> None:
+        self.codes = codes
+        self._t = t  # 1:1 with the (split-joined) text, _GAP where a character is dropped
+        self._latin = latin  # (start, end, codes) of each romanised word in _t
+        self._back = back
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        """Plain-text start of each code."""
+        if self._starts is None:
+            self._positions()
+        return tuple(self._starts or ())
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        """Plain-text end of each code."""
+        if self._starts is None:
+            self._positions()
+        return tuple(self._ends)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Plain-text span of codes[start:end+1] (an inclusive end, as Aho-Corasick reports)."""
-        return self.starts[start], self.ends[end]
+        if self._starts is None:
+            self._positions()
+        assert self._starts is not None
+        return self._starts[start], self._ends[end]
+
+    def _positions(self) -> None:
+        t = self._t
+        points = np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        kept = np.flatnonzero(points != ord(_GAP))
+        if not self._latin:
+            starts, ends = kept.tolist(), (kept + 1).tolist()
+        else:
+            starts, ends = [], []
+            pos = 0
+            for a, b, word in (*self._latin, (len(t), len(t), "")):
+                lo, hi = np.searchsorted(kept, (pos, a))
+                part = kept[lo:hi]
+                starts.extend(part.tolist())
+                ends.extend((part + 1).tolist())
+                if word:
+                    starts.extend([a] * len(word))
+                    ends.extend([b] * len(word))
+                pos = b
+        if self._back is not None:
+            back = self._back
+            starts = [back[i][0] for i in starts]
+            ends = [back[i - 1][1] for i in ends]
+        self._starts, self._ends = starts, ends
 
 
 class TextFolder:
@@ -76,6 +130,7 @@ class TextFolder:
 
     def __init__(self, mark_words: Iterable[str], extra_words: Iterable[str] = ()) -> None:
         self._t2s = opencc.OpenCC("t2s")
+        self._traditional_re = _traditional_chars(self._t2s)
         marks = [self.plain(w).replace(" ", "") for w in mark_words]
         extras = [self.plain(w).replace(" ", "") for w in extra_words]
         readings = _all_readings()
@@ -128,6 +183,7 @@ class TextFolder:
         for ch, syl in own.items():
             table[ord(ch)] = self._code_of[syl]
         self._table = table
+        self._fold_table = _fold_table(table)
         splits = _split_forms(EVASION_DIR / "kfcd_chaizi_chaizi-jt.txt", mark_chars)
         self._split = splits
         self._split_re = (
@@ -139,33 +195,38 @@ class TextFolder:
 
     # -- plain view -------------------------------------------------------------------
     def plain(self, text: str) -> str:
-        text = unicodedata.normalize("NFKC", text).lower()
-        return _NL_RE.sub("\n", _WS_RE.sub(" ", self._t2s.convert(text))).strip()
+        if not unicodedata.is_normalized("NFKC", text):
+            # Full-width forms ("，", "Ａ") are most of what NFKC changes in listings, and
+            # NFKC itself is slow on long CJK text: map them first, normalise only if needed.
+            text = _translate(text, _full_width_table())
+            if not unicodedata.is_normalized("NFKC", text):
+                text = unicodedata.normalize("NFKC", text)
+        text = text.lower()
+        # OpenCC is the costly step; most listings hold no traditional character at all.
+        if self._traditional_re.search(text) is not None:
+            text = self._t2s.convert(text)
+        return _NL_RE.sub("\n", _WS_RE.sub(" ", text)).strip()
 
     # -- fold view ----------------------------------------------------------------------
     def fold(self, plain: str) -> Folded:
-        text, back = self._join_split_characters(plain.translate(_SAME_LENGTH))
-        codes: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        for m in _TOKEN_RE.finditer(text):
-            kind = m.lastgroup
-            if kind == "skip":
-                continue
-            s, e = m.span()
-            if kind == "run":
-                codes.append(m.group().translate(self._table))
-                starts.extend(range(s, e))
-                ends.extend(range(s + 1, e + 1))
-            else:
-                word = BLOCK if kind == "stop" else self.latin_codes(m.group())
-                codes.append(word)
-                starts.extend([s] * len(word))
-                ends.extend([e] * len(word))
-        if back is not None:
-            starts = [back[i][0] for i in starts]
-            ends = [back[i - 1][1] for i in ends]
-        return Folded("".join(codes), tuple(starts), tuple(ends))
+        text, back = self._join_split_characters(plain)
+        # One C-level pass maps every character to one: its syllable code, itself, _GAP for
+        # separators, BLOCK for a newline; romanised words are then replaced by their codes.
+        t = _translate(text, self._fold_table)
+        latin: list[tuple[int, int, str]] = []
+        if _LATIN_RUN_RE.search(t) is None:
+            return Folded(t.replace(_GAP, ""), t, latin, back)
+        parts: list[str] = []
+        pos = 0
+        for m in _LATIN_RUN_RE.finditer(t):
+            a, b = m.span()
+            word = self.latin_codes(m.group())
+            parts.append(t[pos:a])
+            parts.append(word)
+            latin.append((a, b, word))
+            pos = b
+        parts.append(t[pos:])
+        return Folded("".join(parts).replace(_GAP, ""), t, latin, back)
 
     def fold_variants(self, word: str, limit: int = 32) -> list[str]:
         """Fold views of a catalog word under every reading of its characters."""
@@ -257,6 +318,66 @@ class TextFolder:
             out.append(plain[i])
             back.append((i, i + 1))
         return "".join(out), back
+
+
+_SKIP_CHARS = "丨丶丿乀〡〢〣ㄧ_"
+_TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü", "aaaaeeeeiiiioooouuuuuuuuu")
+
+
+_UNICODE_SIZE = 0x110000
+
+
+def _translate(text: str, table: np.ndarray) -> str:
+    """One character for one, through a code-point table (vectorised: str.translate costs
+    ~100 ns a character, this ~5)."""
+    if not text:
+        return text
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return table[points].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@lru_cache(maxsize=1)
+def _base_fold_table() -> np.ndarray:
+    """Separators become _GAP, a newline BLOCK, tone-marked letters lose the tone."""
+    alnum = np.fromiter(
+        (chr(cp).isalnum() for cp in range(_UNICODE_SIZE)), dtype=bool, count=_UNICODE_SIZE
+    )
+    table = np.where(alnum, np.arange(_UNICODE_SIZE, dtype=np.uint32), np.uint32(ord(_GAP)))
+    for ch in _SKIP_CHARS:
+        table[ord(ch)] = ord(_GAP)
+    for cp, base in _TONELESS.items():
+        table[cp] = int(base)
+    table[ord("\n")] = ord(BLOCK)
+    table.setflags(write=False)
+    return table
+
+
+def _fold_table(codes: dict[int, str]) -> np.ndarray:
+    table = _base_fold_table().copy()
+    for cp, code in codes.items():
+        table[cp] = ord(code)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _full_width_table() -> np.ndarray:
+    table = np.arange(_UNICODE_SIZE, dtype=np.uint32)
+    table[0xFF01:0xFF5F] -= 0xFEE0  # "！".."～" -> "!".."~"
+    table[0x3000] = 0x20  # ideographic space
+    table.setflags(write=False)
+    return table
+
+
+def _traditional_chars(t2s: opencc.OpenCC) -> re.Pattern[str]:
+    """A character class of every CJK character OpenCC t2s changes on its own."""
+    changed: list[str] = []
+    for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        chars = [chr(cp) for cp in range(lo, hi + 1)]
+        converted = t2s.convert("\n".join(chars)).split("\n")
+        if len(converted) != len(chars):  # a phrase swallowed a separator: check one by one
+            converted = [t2s.convert(c) for c in chars]
+        changed.extend(c for c, out in zip(chars, converted, strict=True) if out != c)
+    return re.compile("[" + "".join(re.escape(c) for c in changed) + "]")
 
 
 def _all_readings() -> dict[int, tuple[str, ...]]:
