@@ -122,10 +122,12 @@ class MarkMatcher:
             "|".join(re.escape(k) for k in sorted(plain_keys, key=len, reverse=True) if k) or "(?!)"
         )
         self._fold_ac = _automaton(fold_keys)
-        self._fold_pairs = np.array(
-            sorted({(ord(k[0]) << 21) | ord(k[1]) for k in fold_keys if len(k) >= 2}),
-            dtype=np.uint64,
-        )
+        # Code-point tables of the first and second code of every fold key (a screen).
+        self._fold_first = np.zeros(0x110000, dtype=bool)
+        self._fold_second = np.zeros(0x110000, dtype=bool)
+        for k in fold_keys:
+            if len(k) >= 2:
+                self._fold_first[ord(k[0])] = self._fold_second[ord(k[1])] = True
         # One automaton for every category's product words and their exclusions.
         term_keys: dict[str, list[tuple[int, str]]] = {}
         self._categories = tuple(sorted(lex.product_terms))
@@ -141,6 +143,7 @@ class MarkMatcher:
                 self._own[i] = len(self._categories) + i
                 term_keys.setdefault(plain(mark.product), []).append((self._own[i], "term"))
         self._term_ac = _automaton(term_keys)
+        self._longest_term = max((len(k) for k in term_keys), default=1)
         self._category_index = {c: i for i, c in enumerate(self._categories)}
 
     # ---------------------------------------------------------------------------------
@@ -224,8 +227,9 @@ class MarkMatcher:
             return
         if len(codes) > _SHORT_TEXT:
             points = np.frombuffer(codes.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            pairs = (points[:-1].astype(np.uint64) << np.uint64(21)) | points[1:]
-            candidates = np.flatnonzero(np.isin(pairs, self._fold_pairs))
+            candidates = np.flatnonzero(
+                self._fold_first[points[:-1]] & self._fold_second[points[1:]]
+            )
             if candidates.size == 0:
                 return
             start = int(candidates[0])
@@ -241,9 +245,6 @@ class MarkMatcher:
         and "海参" (excluded words) do not. Broad places (a province) give way to a specific
         place that reaches the same product word.
         """
-        terms = self._terms(plain)
-        if not terms:
-            return []
         window = self.config.place_window_chars
         out: list[tuple[Occurrence, bool]] = []
         for i, s, e in places:
@@ -253,6 +254,9 @@ class MarkMatcher:
             c = self._category_index.get(mark.category, -1)
             own = self._own.get(i, -1)
             lo, hi = _sentence(plain, s, e)
+            # Product words are looked for only around the place word.
+            reach = window + self._longest_term
+            terms = self._terms(plain, max(lo, s - reach), min(hi, e + reach))
             best: tuple[int, int, int] | None = None  # (distance, start, end)
             for tc, ts, te in terms:
                 if (tc != c and tc != own) or ts < lo or te > hi or (ts < e and s < te):
@@ -292,11 +296,14 @@ class MarkMatcher:
             return [o for o, broad in out if not broad]
         return [o for o, _ in out]
 
-    def _terms(self, plain: str) -> list[tuple[int, int, int]]:
-        """Product words (category index, start, end) not inside an excluded word."""
+    def _terms(self, plain: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
+        """Product words (category index, start, end) in plain[lo:hi] not inside an
+        excluded word."""
         hits: list[tuple[int, int, int]] = []
         excluded: list[tuple[int, int, int]] = []
-        for end, key in self._term_ac.iter(plain):
+        if hi <= lo:
+            return hits
+        for end, key in self._term_ac.iter(plain, lo, hi):
             start = end - key.length + 1
             for c, kind in key.entries:
                 (hits if kind == "term" else excluded).append((c, start, end + 1))

@@ -32,8 +32,6 @@ from detectors.catalog_loader import EVASION_DIR
 
 CODE_BASE = 0x30000
 BLOCK = "|"  # stands for a romanised word that cannot be part of any mark
-_WS_RE = re.compile(r"[^\S\n]+")
-_NL_RE = re.compile(r" ?\n[\s]*")
 # A newline separates fields (title, description): no mark may span it.
 # Single letters that pypinyin lists as readings but nobody types as pinyin syllables.
 _NOT_SYLLABLES = frozenset({"m", "n", "ng", "hm", "hng", "e", "o", "a"})
@@ -205,7 +203,11 @@ class TextFolder:
         # OpenCC is the costly step; most listings hold no traditional character at all.
         if self._traditional_re.search(text) is not None:
             text = self._t2s.convert(text)
-        return _NL_RE.sub("\n", _WS_RE.sub(" ", text)).strip()
+        # Whitespace runs collapse to one space; a newline (field separator) stays, once.
+        if "\n" not in text:
+            return " ".join(text.split())
+        lines = (" ".join(line.split()) for line in text.split("\n"))
+        return "\n".join(line for line in lines if line)
 
     # -- fold view ----------------------------------------------------------------------
     def fold(self, plain: str) -> Folded:
