@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -247,16 +248,27 @@ class MarkMatcher:
         """
         window = self.config.place_window_chars
         out: list[tuple[Occurrence, bool]] = []
+        done = {o.mark.name for o in found}
+        bounds = _sentence_bounds(plain)
+        around: dict[tuple[int, int], tuple[int, int, list[tuple[int, int, int]]]] = {}
         for i, s, e in places:
             mark = self.marks[i]
-            if any(o.mark is mark for o in found):
+            if mark.name in done:
                 continue
             c = self._category_index.get(mark.category, -1)
             own = self._own.get(i, -1)
-            lo, hi = _sentence(plain, s, e)
-            # Product words are looked for only around the place word.
-            reach = window + self._longest_term
-            terms = self._terms(plain, max(lo, s - reach), min(hi, e + reach))
+            if (s, e) not in around:
+                # Product words are looked for only around the place word, once per place.
+                k = bisect_right(bounds, s)
+                lo = bounds[k - 1] + 1 if k else 0
+                hi = bounds[k] if k < len(bounds) else len(plain)
+                reach = window + self._longest_term
+                around[(s, e)] = (
+                    lo,
+                    hi,
+                    self._terms(plain, max(lo, s - reach), min(hi, e + reach)),
+                )
+            lo, hi, terms = around[(s, e)]
             best: tuple[int, int, int] | None = None  # (distance, start, end)
             for tc, ts, te in terms:
                 if (tc != c and tc != own) or ts < lo or te > hi or (ts < e and s < te):
@@ -291,6 +303,7 @@ class MarkMatcher:
                 honest_gap=_HONEST_GAP_RE.fullmatch(between) is not None,
             )
             out.append((occurrence, plain[s:e] in self._broad_places))
+            done.add(mark.name)
         if any(not broad for _, broad in out):
             # A province name ("吉林") names many GIs; a city or county word is the one meant.
             return [o for o, broad in out if not broad]
@@ -402,11 +415,12 @@ _HONEST_GAP_RE = re.compile(r"(?:\s*|\s.*\s)")
 _SENTENCE_END = "。！？!?；;\n"
 
 
-def _sentence(plain: str, s: int, e: int) -> tuple[int, int]:
-    """Bounds of the title or sentence holding plain[s:e]."""
-    lo = max(plain.rfind(ch, 0, s) for ch in _SENTENCE_END) + 1
-    ends = [i for i in (plain.find(ch, e) for ch in _SENTENCE_END) if i >= 0]
-    return lo, min(ends) if ends else len(plain)
+_SENTENCE_END_RE = re.compile(f"[{re.escape(_SENTENCE_END)}]")
+
+
+def _sentence_bounds(plain: str) -> list[int]:
+    """Positions of the characters that end a title or sentence (sorted)."""
+    return [m.start() for m in _SENTENCE_END_RE.finditer(plain)]
 
 
 def _places(mark: Mark, terms: Sequence[str], plain: Callable[[str], str]) -> list[str]:

@@ -117,10 +117,24 @@ class Folded:
                     ends.extend([b] * len(word))
                 pos = b
         if self._back is not None:
-            back = self._back
-            starts = [back[i][0] for i in starts]
-            ends = [back[i - 1][1] for i in ends]
+            start_of, end_of = _back_map(self._back, len(t))
+            starts = start_of[np.asarray(starts, dtype=np.int64)].tolist()
+            ends = end_of[np.asarray(ends, dtype=np.int64) - 1].tolist()
         self._starts, self._ends = starts, ends
+
+
+def _back_map(joins: list[tuple[int, int]], length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Plain start and end of each character of the split-joined text (vectorised)."""
+    a = np.array([j[0] for j in joins], dtype=np.int64)
+    b = np.array([j[1] for j in joins], dtype=np.int64)
+    shrink = b - a - 1  # a join of k characters stands for one
+    at = a - np.concatenate(([0], np.cumsum(shrink)[:-1]))  # its index in the joined text
+    add = np.zeros(length + 1, dtype=np.int64)
+    np.add.at(add, at + 1, shrink)
+    start_of = np.arange(length + 1, dtype=np.int64) + np.cumsum(add)
+    end_of = start_of + 1
+    end_of[at] = b
+    return start_of, end_of
 
 
 class TextFolder:
@@ -303,23 +317,17 @@ class TextFolder:
         return end[1]
 
     def _join_split_characters(self, plain: str) -> tuple[str, list[tuple[int, int]] | None]:
-        """ "抚木公人参" -> "抚松人参", with a map from new positions to plain spans."""
-        if self._split_re is None or self._split_re.search(plain) is None:
+        """ "抚木公人参" -> "抚松人参", with the plain spans of the joined characters."""
+        if self._split_re is None:
             return plain, None
-        out: list[str] = []
-        back: list[tuple[int, int]] = []
-        pos = 0
-        for m in self._split_re.finditer(plain):
-            for i in range(pos, m.start()):
-                out.append(plain[i])
-                back.append((i, i + 1))
-            out.append(self._split[m.group()])
-            back.append(m.span())
-            pos = m.end()
-        for i in range(pos, len(plain)):
-            out.append(plain[i])
-            back.append((i, i + 1))
-        return "".join(out), back
+        joins: list[tuple[int, int]] = []
+
+        def join(m: re.Match[str]) -> str:
+            joins.append(m.span())
+            return self._split[m.group()]
+
+        text = self._split_re.sub(join, plain)
+        return (text, joins) if joins else (plain, None)
 
 
 _SKIP_CHARS = "丨丶丿乀〡〢〣ㄧ_"
