@@ -50,6 +50,7 @@ def strip_tone(reading: str) -> str:
     return out.replace("v", "u")
 
 
+_HEAD_CHARS = 256
 _GAP = "\x00"  # a dropped character in the 1:1 translated text
 _LATIN_RUN_RE = re.compile(r"[a-z]+")
 
@@ -80,26 +81,29 @@ class Folded:
     @property
     def starts(self) -> tuple[int, ...]:
         """Plain-text start of each code."""
-        if self._starts is None:
+        if self._starts is None or len(self._ends) < len(self.codes):
             self._positions()
         return tuple(self._starts or ())
 
     @property
     def ends(self) -> tuple[int, ...]:
         """Plain-text end of each code."""
-        if self._starts is None:
+        if self._starts is None or len(self._ends) < len(self.codes):
             self._positions()
         return tuple(self._ends)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Plain-text span of codes[start:end+1] (an inclusive end, as Aho-Corasick reports)."""
         if self._starts is None:
-            self._positions()
+            # Matches are mostly in the title: map the head first, the rest if asked for.
+            self._positions(_HEAD_CHARS)
         assert self._starts is not None
+        if end >= len(self._ends):
+            self._positions()
         return self._starts[start], self._ends[end]
 
-    def _positions(self) -> None:
-        t = self._t
+    def _positions(self, limit: int | None = None) -> None:
+        t = self._t if limit is None else self._t[:limit]
         points = np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         kept = np.flatnonzero(points != ord(_GAP))
         if not self._latin:
@@ -107,7 +111,8 @@ class Folded:
         else:
             starts, ends = [], []
             pos = 0
-            for a, b, word in (*self._latin, (len(t), len(t), "")):
+            words = [w for w in self._latin if w[1] <= len(t)]
+            for a, b, word in (*words, (len(t), len(t), "")):
                 lo, hi = np.searchsorted(kept, (pos, a))
                 part = kept[lo:hi]
                 starts.extend(part.tolist())
@@ -129,6 +134,8 @@ def _back_map(joins: list[tuple[int, int]], length: int) -> tuple[np.ndarray, np
     b = np.array([j[1] for j in joins], dtype=np.int64)
     shrink = b - a - 1  # a join of k characters stands for one
     at = a - np.concatenate(([0], np.cumsum(shrink)[:-1]))  # its index in the joined text
+    inside = at < length
+    b, shrink, at = b[inside], shrink[inside], at[inside]
     add = np.zeros(length + 1, dtype=np.int64)
     np.add.at(add, at + 1, shrink)
     start_of = np.arange(length + 1, dtype=np.int64) + np.cumsum(add)
