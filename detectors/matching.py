@@ -255,8 +255,6 @@ class MarkMatcher:
             mark = self.marks[i]
             if mark.name in done:
                 continue
-            c = self._category_index.get(mark.category, -1)
-            own = self._own.get(i, -1)
             if (s, e) not in around:
                 # Product words are looked for only around the place word, once per place.
                 k = bisect_right(bounds, s)
@@ -269,6 +267,10 @@ class MarkMatcher:
                     self._terms(plain, max(lo, s - reach), min(hi, e + reach)),
                 )
             lo, hi, terms = around[(s, e)]
+            if not terms:
+                continue
+            c = self._category_index.get(mark.category, -1)
+            own = self._own.get(i, -1)
             best: tuple[int, int, int] | None = None  # (distance, start, end)
             for tc, ts, te in terms:
                 if (tc != c and tc != own) or ts < lo or te > hi or (ts < e and s < te):
