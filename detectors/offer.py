@@ -22,7 +22,10 @@ _UNIT_RE = re.compile(
     r"\d+(?:\.\d+)?\s*(?:kg|g|斤|克|公斤|千克|两|支|袋|盒|件|瓶|罐|ml|l)(?![a-z])"
 )
 _SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]")
-_LONG_SENTENCE = 25
+# Clause punctuation: shop titles are keyword lists, prose is punctuated.
+_CLAUSE_RE = re.compile(r"[，,。；;！？!?：:](?!\d)")
+_QUOTE_RE = re.compile(r"[“”「」『』]")
+_DATE_RE = re.compile(r"\d{1,2}月\d{1,2}日|(?:19|20)\d\d年|近日|日前|昨日|今年|去年")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,29 +76,35 @@ class OfferJudge:
                     prose_words.append(word)
                 if "offer" in kinds:
                     offer_words.add(word)
-        title = listing.title
+        title = listing.title.strip()
+        clauses = len(_CLAUSE_RE.findall(text))
         long_sentences = sum(1 for m in _SENTENCE_RE.finditer(text) if len(m.group()) >= 25)
         offer = min(len(offer_words), 3)
-        if listing.quantity or _UNIT_RE.search(text[: len(title) + 1]):
+        if listing.quantity or _UNIT_RE.search(text[: len(title) + 1] if title else ""):
             offer += 1
-        if len(title) <= 60 and not any(p in title for p in "。，,"):
+        if title and len(title) <= 60 and not _CLAUSE_RE.search(title):
+            offer += 1  # a keyword title ("五常大米 新米 5kg"), not a sentence
+        if "【" in title:
             offer += 1
         prose = min(len(prose_words), 6)
-        if long_sentences >= 2:
-            prose += 2
-        if long_sentences >= 5:
-            prose += 2
-        if len(title) > 60 or "。" in title:
+        prose += 2 if clauses >= 3 else 1 if clauses >= 1 else 0
+        prose += 2 if long_sentences >= 2 else 0
+        if _QUOTE_RE.search(text):
+            prose += 1  # reporters quote names ("五常大米"); shops do not
+        if _DATE_RE.search(text):
             prose += 1
-        if prose >= 3 and prose >= offer + 2:
+        # Without a price the text must look like an offer to be judged as one.
+        # A platform listing needs the words of news or notices too, not punctuation alone
+        # (live-stream and social selling is chatty: "家人们，赶紧下单！").
+        if prose >= 2 and prose >= offer + 1 and (prose_words or source != "ecommerce"):
             shown = "、".join(prose_words[:6])
-            why = [f"含新闻或公告用语（{shown}）" if shown else "", ""]
+            why = [f"含新闻或公告用语（{shown}）" if shown else "", f"{clauses} 处句读"]
             if long_sentences:
-                why[1] = f"{long_sentences} 个长句"
+                why.append(f"{long_sentences} 个长句")
             reasons = "，".join(w for w in why if w)
             return OfferJudgement(
                 False,
                 f"文本为叙述性文字而非商品要约：{reasons}；无价格，缺少规格、店铺等销售信息。",
-                shown,
+                shown or text[:40],
             )
         return _OFFER
