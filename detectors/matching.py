@@ -272,15 +272,19 @@ class MarkMatcher:
             c = self._category_index.get(mark.category, -1)
             own = self._own.get(i, -1)
             best: tuple[int, int, int] | None = None  # (distance, start, end)
+            nearest_other = window + 1  # the nearest product word of another category
             for tc, ts, te in terms:
-                if (tc != c and tc != own) or ts < lo or te > hi or (ts < e and s < te):
+                if ts < lo or te > hi or (ts < e and s < te):
                     continue
                 distance = ts - e if ts >= e else s - te
                 if distance > window:
                     continue
-                if best is None or distance < best[0]:
+                if tc != c and tc != own:
+                    nearest_other = min(nearest_other, distance)
+                elif best is None or distance < best[0]:
                     best = (distance, ts, te)
-            if best is None:
+            # "盘锦 蟹田米": the place names the rice, not the crab GI of the same place.
+            if best is None or nearest_other < best[0]:
                 continue
             _, ts, te = best
             a, b = min(s, ts), max(e, te)
