@@ -179,12 +179,8 @@ class Mark:
 
     @property
     def place_names(self) -> tuple[str, ...]:
-        """Place names for place x product matching: `places`, else the name before `product`."""
-        if self.places:
-            return self.places
-        if self.product and self.name.endswith(self.product) and self.name != self.product:
-            return (self.name[: -len(self.product)],)
-        return ()
+        """Place names for place x product matching (see `places` in the loader)."""
+        return self.places
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +326,13 @@ def _mark(raw: dict[str, Any], where: str, file: str) -> Mark:
     if product and product not in name:
         raise CatalogError(f"{where}.product {product!r} is not part of the name")
     places = _strs(raw, "places", where)
+    if "places" not in raw and product and name.endswith(product):
+        # Without a `places` key the name's own place part is the alias ("五常" of 五常大米);
+        # `places = []` says the place part is too ambiguous to match on its own.
+        places = (name[: -len(product)],)
+    for place in places:
+        if len(place) < 2:
+            raise CatalogError(f"{where}.places: {place!r} is too short to name a place")
     aliases = _strs(raw, "aliases", where)
     allowed = _region_names(region)
     for place in places:

@@ -65,7 +65,9 @@ class MarkMatcher:
         distractors = {m.name: self._distractors(m, catalog) for m in self.marks}
         extra_words = [w for ws in distractors.values() for w in ws]
         self.folder = TextFolder(
-            [n for m in self.marks for n in m.chinese_names], extra_words=extra_words
+            [n for m in self.marks for n in m.chinese_names],
+            extra_words=extra_words,
+            priorities={n: m.priority for m in self.marks for n in m.chinese_names},
         )
         plain = self.folder.plain
         self._distractors_plain = {k: tuple(plain(w) for w in v) for k, v in distractors.items()}

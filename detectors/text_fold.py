@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -147,10 +147,25 @@ def _back_map(joins: list[tuple[int, int]], length: int) -> tuple[np.ndarray, np
 class TextFolder:
     """Builds the plain and fold views. Tables are built once per instance."""
 
-    def __init__(self, mark_words: Iterable[str], extra_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        mark_words: Iterable[str],
+        extra_words: Iterable[str] = (),
+        priorities: Mapping[str, int] | None = None,
+    ) -> None:
         self._t2s = opencc.OpenCC("t2s")
         self._traditional_re = _traditional_chars(self._t2s)
+        mark_words = list(mark_words)
         marks = [self.plain(w).replace(" ", "") for w in mark_words]
+        # Priority of each mark character (that of its highest-priority word): decides
+        # whether a look-alike may take over a character that already reads as a syllable
+        # of another mark.
+        prio_of_char: dict[str, int] = {}
+        for raw, word in zip(mark_words, marks, strict=True):
+            word_prio = (priorities or {}).get(raw, 0)
+            for ch in word:
+                if is_cjk(ch) and word_prio > prio_of_char.get(ch, -(2**31)):
+                    prio_of_char[ch] = word_prio
         extras = [self.plain(w).replace(" ", "") for w in extra_words]
         readings = _all_readings()
         self._syllables = (
@@ -178,12 +193,18 @@ class TextFolder:
         }
         self.relevant = frozenset(r for rs in self._readings_of.values() for r in rs)
         self._code_of = {s: chr(CODE_BASE + i) for i, s in enumerate(sorted(self.relevant))}
+        prio_of_syl: dict[str, int] = {}
+        for ch, rs in self._readings_of.items():
+            for r in rs:
+                prio_of_syl[r] = max(prio_of_syl.get(r, -(2**31)), prio_of_char.get(ch, 0))
         table: dict[int, str] = {}
+        table_prio: dict[int, int] = {}
         # Homophones: any character one of whose readings is a relevant syllable.
         for cp, rs in readings.items():
             for syl in rs:
                 if syl in self.relevant:
                     table[cp] = self._code_of[syl]
+                    table_prio[cp] = prio_of_syl.get(syl, 0)
                     break
         mark_chars = set(own)
         for ch, partners in _same_pinyin(EVASION_DIR / "pycorrector_same_pinyin.txt", mark_chars):
@@ -191,14 +212,17 @@ class TextFolder:
             for p in partners:
                 if p not in mark_chars and table.get(ord(p)) not in mine:
                     table[ord(p)] = self._code_of[own[ch]]
+                    table_prio[ord(p)] = prio_of_char.get(ch, 0)
         # Visually similar characters stand for the mark character they imitate, unless
-        # they already read as a mark syllable: with hundreds of marks, a look-alike of one
-        # mark's character (清 of 汪清) is often a homophone in another (精 for 京 of 北京).
-        homophones = set(table)
+        # they already stand for a syllable of a higher-priority mark: with hundreds of
+        # marks, a look-alike of one mark's character (清 of 汪清) is often a homophone in
+        # another (精 for 京 of 北京2022), and the more important mark keeps it.
         for ch, partners in _same_stroke(EVASION_DIR / "pycorrector_same_stroke.txt", mark_chars):
+            target_prio = prio_of_char.get(ch, 0)
             for p in partners:
-                if p not in mark_chars and ord(p) not in homophones:
+                if p not in mark_chars and target_prio >= table_prio.get(ord(p), target_prio):
                     table[ord(p)] = self._code_of[own[ch]]
+                    table_prio[ord(p)] = target_prio
         for ch, syl in own.items():
             table[ord(ch)] = self._code_of[syl]
         self._table = table
@@ -257,6 +281,8 @@ class TextFolder:
         for ch in self.plain(word).replace(" ", ""):
             readings = self._readings_of.get(ch)
             if readings is None:
+                if not ch.isalnum():
+                    continue  # punctuation in a name ("藏毯(西藏产区)") is dropped by fold too
                 options = [ch.translate(self._table)]
             else:
                 options = [self._code_of[r] for r in readings]

@@ -110,6 +110,7 @@ BAD_FILES = [
     ("bad category", _GI + 'category="cereal"\n', "mark[0] (甲乙大米).category"),
     ("product not in name", _GI + 'product="人参"\n', "mark[0] (甲乙大米).product"),
     ("invented place", _GI + 'places=["长白山"]\n', "mark[0] (甲乙大米).places"),
+    ("one-character place", _GI + 'places=["甲"]\n', "mark[0] (甲乙大米).places"),
     ("bad holder", _GI + "holder=[1]\n", "mark[0] (甲乙大米).holder"),
     ("bad announcement", _GI + "announcement=7\n", "mark[0] (甲乙大米).announcement"),
 ]
@@ -172,3 +173,9 @@ def test_place_names_fall_back_to_the_name_before_the_product(tmp_path: Path) ->
     text = REGISTER_FILE.replace('places = ["甲乙", "丙丁县", "丙丁"]\n', "")
     (tmp_path / "reg.toml").write_text(text, encoding="utf-8")
     assert load_catalog([tmp_path]).mark("甲乙大米").place_names == ("甲乙",)
+
+
+def test_an_empty_places_list_turns_place_matching_off(tmp_path: Path) -> None:
+    text = REGISTER_FILE.replace('places = ["甲乙", "丙丁县", "丙丁"]', "places = []")
+    (tmp_path / "reg.toml").write_text(text, encoding="utf-8")
+    assert load_catalog([tmp_path]).mark("甲乙大米").place_names == ()
