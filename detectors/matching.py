@@ -147,6 +147,7 @@ class MarkMatcher:
                 term_keys.setdefault(plain(mark.product), []).append((self._own[i], "term"))
         self._term_ac = _automaton(term_keys)
         self._longest_term = max((len(k) for k in term_keys), default=1)
+        self._plain_of = plain
         self._category_index = {c: i for i, c in enumerate(self._categories)}
 
     # ---------------------------------------------------------------------------------
@@ -314,8 +315,17 @@ class MarkMatcher:
             done.add(mark.name)
         if any(not broad for _, broad in out):
             # A province name ("吉林") names many GIs; a city or county word is the one meant.
-            return [o for o, broad in out if not broad]
-        return [o for o, _ in out]
+            out = [(o, broad) for o, broad in out if not broad]
+        # Of the GIs of one place, the one whose own product is the word used is meant
+        # ("长白山 灵芝孢子粉" is 吉林长白山灵芝, not the black fungus of the same place).
+        own = {
+            o.place
+            for o, _ in out
+            if o.mark.product and o.product == self._plain_of(o.mark.product)
+        }
+        return [
+            o for o, _ in out if o.place not in own or o.product == self._plain_of(o.mark.product)
+        ]
 
     def _terms(self, plain: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
         """Product words (category index, start, end) in plain[lo:hi] not inside an
