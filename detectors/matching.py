@@ -89,7 +89,7 @@ class MarkMatcher:
                 p = plain(name)
                 for key in {p, p.replace(" ", "")}:
                     plain_keys.setdefault(key, []).append((i, "plain"))
-                for codes in self.folder.fold_variants(name):
+                for codes in (*self.folder.fold_variants(name), *self.folder.split_variants(name)):
                     if _units(codes) >= 3 and BLOCK not in codes:
                         fold_keys.setdefault(codes, []).append((i, "fold"))
             for english in mark.english:

@@ -228,12 +228,11 @@ class TextFolder:
         self._table = table
         self._fold_table = _fold_table(table)
         splits = _split_forms(EVASION_DIR / "kfcd_chaizi_chaizi-jt.txt", mark_chars)
-        self._split = splits
-        self._split_re = (
-            re.compile("|".join(re.escape(k) for k in sorted(splits, key=len, reverse=True)))
-            if splits
-            else None
-        )
+        # Split forms are matched as fold keys of their own ("抚木公人参" folds to the codes of
+        # 抚, 木, 公, 人, 参): no pass over the text joins components back together.
+        self._components: dict[str, list[str]] = {}
+        for comps, ch in splits.items():
+            self._components.setdefault(ch, []).append(comps)
         self._latin_cache: dict[str, str] = {}
 
     # -- plain view -------------------------------------------------------------------
@@ -256,7 +255,7 @@ class TextFolder:
 
     # -- fold view ----------------------------------------------------------------------
     def fold(self, plain: str) -> Folded:
-        text, back = self._join_split_characters(plain)
+        text, back = plain, None
         # One C-level pass maps every character to one: its syllable code, itself, _GAP for
         # separators, BLOCK for a newline; romanised words are then replaced by their codes.
         t = _translate(text, self._fold_table)
@@ -288,6 +287,21 @@ class TextFolder:
                 options = [self._code_of[r] for r in readings]
             variants = [v + o for v in variants for o in options][:limit]
         return variants
+
+    def split_variants(self, word: str) -> list[str]:
+        """Fold views of a catalog word with one character written as its components."""
+        chars = [c for c in self.plain(word).replace(" ", "") if c.isalnum()]
+        base = [
+            self._code_of[self._readings_of[c][0]]
+            if c in self._readings_of
+            else c.translate(self._table)
+            for c in chars
+        ]
+        out = []
+        for i, ch in enumerate(chars):
+            for comps in self._components.get(ch, ()):
+                out.append("".join([*base[:i], comps.translate(self._table), *base[i + 1 :]]))
+        return out
 
     def fold_word(self, word: str) -> str:
         """Fold view of a catalog word (no spans needed)."""
@@ -349,24 +363,9 @@ class TextFolder:
             return None
         return end[1]
 
-    def _join_split_characters(self, plain: str) -> tuple[str, list[tuple[int, int]] | None]:
-        """ "抚木公人参" -> "抚松人参", with the plain spans of the joined characters."""
-        if self._split_re is None:
-            return plain, None
-        joins: list[tuple[int, int]] = []
-
-        def join(m: re.Match[str]) -> str:
-            joins.append(m.span())
-            return self._split[m.group()]
-
-        text = self._split_re.sub(join, plain)
-        return (text, joins) if joins else (plain, None)
-
 
 _SKIP_CHARS = "丨丶丿乀〡〢〣ㄧ_"
 _TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü", "aaaaeeeeiiiioooouuuuuuuuu")
-
-
 _UNICODE_SIZE = 0x110000
 
 
