@@ -358,14 +358,25 @@ class MarkMatcher:
         return tuple(dict.fromkeys((*mark.not_followed_by, *by_category)))
 
 
+_PAIR_BITS = 20
+_PAIR_MASK = np.uint32((1 << _PAIR_BITS) - 1)
+
+
+def _pair_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return ((first * np.uint32(40503)) ^ second) & _PAIR_MASK
+
+
 def _pairs(keys: Iterable[str]) -> np.ndarray | None:
-    """The first two characters of every key, packed and sorted; None if a key is shorter."""
-    packed = []
+    """A table of hashed pairs of first two characters of every key (None if a key is
+    shorter); a collision only makes the automaton look at a window for nothing."""
+    table = np.zeros(1 << _PAIR_BITS, dtype=bool)
     for k in keys:
         if len(k) < 2:
             return None
-        packed.append((ord(k[0]) << 21) | ord(k[1]))
-    return np.unique(np.array(packed, dtype=np.uint64))
+        a = np.array([ord(k[0])], dtype=np.uint32)
+        b = np.array([ord(k[1])], dtype=np.uint32)
+        table[_pair_hash(a, b)] = True
+    return table
 
 
 def _screened(
@@ -378,29 +389,24 @@ def _screened(
     """
     if not text:
         return
-    if len(text) <= _SHORT_TEXT or pairs is None or not len(pairs):
+    if len(text) <= _SHORT_TEXT or pairs is None:
         yield from automaton.iter_long(text)
         return
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    packed = (points[:-1].astype(np.uint64) << np.uint64(21)) | points[1:]
-    at = np.searchsorted(pairs, packed)
-    at[at >= len(pairs)] = len(pairs) - 1
-    starts = np.flatnonzero(pairs[at] == packed).tolist()
-    if not starts:
+    starts = np.flatnonzero(pairs[_pair_hash(points[:-1], points[1:])])
+    if not starts.size:
         return
+    # Windows [first start, last start + longest) of starts closer than `longest` apart.
+    breaks = np.flatnonzero(np.diff(starts) > longest)
+    firsts = np.concatenate((starts[:1], starts[breaks + 1])).tolist()
+    lasts = np.concatenate((starts[breaks], starts[-1:])).tolist()
     reported = -1
-    window_start = starts[0]
-    window_end = window_start + longest
-    for s in (*starts[1:], None):
-        if s is not None and s <= window_end:
-            window_end = s + longest
-            continue
-        for end, key in automaton.iter_long(text, window_start, min(window_end, len(text))):
+    n = len(text)
+    for a, b in zip(firsts, lasts, strict=True):
+        for end, key in automaton.iter_long(text, a, min(b + longest, n)):
             if end > reported and end - key.length >= reported:
                 reported = end
                 yield end, key
-        if s is not None:
-            window_start, window_end = s, s + longest
 
 
 def _automaton(keys: dict[str, list[tuple[int, str]]]) -> ahocorasick.Automaton:
