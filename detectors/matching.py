@@ -285,13 +285,13 @@ class MarkMatcher:
             out = [(o, broad) for o, broad in out if not broad]
         # Of the GIs of one place, the one whose own product is the word used is meant
         # ("长白山 灵芝孢子粉" is 吉林长白山灵芝, not the black fungus of the same place).
-        own = {
+        owned = {
             o.place
             for o, _ in out
             if o.mark.product and o.product == self._plain_of(o.mark.product)
         }
         return [
-            o for o, _ in out if o.place not in own or o.product == self._plain_of(o.mark.product)
+            o for o, _ in out if o.place not in owned or o.product == self._plain_of(o.mark.product)
         ]
 
     def _terms(self, plain: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
