@@ -72,8 +72,13 @@ _LEXICON_LISTS = (
     "authorisation_claims",
     "claim_negations",
     "origin_markers",
+    "origin_attributes",
+    "producer_attributes",
+    "licence_attributes",
+    "prose_markers",
+    "offer_markers",
 )
-_LEXICON_TABLES = ("gap_words", "distractor_suffixes")
+_LEXICON_TABLES = ("gap_words", "distractor_suffixes", "product_terms", "product_exclusions")
 # Administrative suffixes stripped to get the short name people write ("抚松县" -> "抚松").
 _ADMIN_SUFFIXES = (
     "朝鲜族自治州",
@@ -184,8 +189,19 @@ class Lexicon:
     authorisation_claims: tuple[str, ...] = ()
     claim_negations: tuple[str, ...] = ()
     origin_markers: tuple[str, ...] = ()
+    # Attribute-table labels that state the origin, the producer, the SC licence number.
+    origin_attributes: tuple[str, ...] = ()
+    producer_attributes: tuple[str, ...] = ()
+    licence_attributes: tuple[str, ...] = ()
+    # Words of news and notices vs words of offers (see detectors/offer.py).
+    prose_markers: tuple[str, ...] = ()
+    offer_markers: tuple[str, ...] = ()
     gap_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     distractor_suffixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # category -> product words shared by all GIs of the category; words that contain one
+    # but name other goods (海参 for 参).
+    product_terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    product_exclusions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +265,10 @@ def load_catalog(extra_dirs: Sequence[str | Path] = ()) -> Catalog:
             gap_words={k: tuple(dict.fromkeys(v)) for k, v in tables["gap_words"].items()},
             distractor_suffixes={
                 k: tuple(dict.fromkeys(v)) for k, v in tables["distractor_suffixes"].items()
+            },
+            product_terms={k: tuple(dict.fromkeys(v)) for k, v in tables["product_terms"].items()},
+            product_exclusions={
+                k: tuple(dict.fromkeys(v)) for k, v in tables["product_exclusions"].items()
             },
         ),
         files=tuple(str(p.name) for p in paths),

@@ -12,6 +12,15 @@ from typing import Any
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
         "origin_outside_region": 0.9,
+        "producer_outside_region": 0.9,
+        "licence_outside_region": 0.9,
+        # A seller elsewhere may be a lawful reseller: alone it only makes a listing suspicious.
+        # With one more weak reason (price, qualifier) it reaches "infringing".
+        "seller_outside_region": 0.56,
+        # A seller elsewhere stating an in-region origin or producer: at most suspicious.
+        "reseller_outside_region": 0.5,
+        "gi_place_and_product": 0.0,
+        "not_an_offer": 0.0,
         "price_below_floor": 0.55,
         "gi_qualifier_misuse": 0.55,
         "evasive_spelling": 0.9,
@@ -30,6 +39,8 @@ class DetectorConfig:
     infringing_threshold: float = 0.8
     # Most characters a descriptive gap may span between place and product ("五常 稻花香 大米").
     max_gap_chars: int = 6
+    # Most characters between a GI's place word and a product word of its category.
+    place_window_chars: int = 12
     # Edit distance allowed when a romanised word nearly spells a mark's pinyin.
     fuzzy_max_edits: int = 1
     # Shortest romanised word the fuzzy pass looks at (short words collide too easily).
@@ -58,7 +69,12 @@ class DetectorConfig:
                 raise ValueError(f"unknown key detector.{key}")
             if key == "weights":
                 values[key] = _weights(value)
-            elif key in ("max_gap_chars", "fuzzy_max_edits", "fuzzy_min_letters"):
+            elif key in (
+                "max_gap_chars",
+                "place_window_chars",
+                "fuzzy_max_edits",
+                "fuzzy_min_letters",
+            ):
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                     raise ValueError(f"detector.{key} must be a non-negative integer")
                 values[key] = value

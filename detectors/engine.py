@@ -7,14 +7,17 @@ follows the highest mark score and the thresholds in DetectorConfig.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from detectors.catalog_loader import Catalog, Mark
+from detectors.admin_codes import sc_licence
+from detectors.catalog_loader import Catalog, Mark, short_admin_name
 from detectors.config import DetectorConfig
 from detectors.matching import MarkMatcher, Occurrence
+from detectors.offer import OfferJudge
 from detectors.quantity import Quantity, parse_quantity, price_per_500g, price_per_root
-from detectors.region import Placement, RegionJudge
+from detectors.region import GAZETTEER_FILE, Placement, RegionJudge
 from detectors.types import (
     Finding,
     ImageEvidence,
@@ -49,10 +52,11 @@ class Detector:
     def __init__(self, catalog: Catalog, config: DetectorConfig | None = None) -> None:
         self.catalog = catalog
         self.config = config or DetectorConfig()
-        self._matcher = MarkMatcher(catalog, self.config)
+        self._matcher = MarkMatcher(catalog, self.config, broad_places=_province_names())
         plain = self._matcher.folder.plain
         self._plain = plain
         self._regions = RegionJudge(catalog.marks, plain)
+        self._offers = OfferJudge(catalog.lexicon, plain)
         self._licensed_names = frozenset(self._seller_key(p.name) for p in catalog.licensees)
         self._licensed_codes = frozenset(
             p.credit_code.upper() for p in catalog.licensees if p.credit_code
@@ -70,6 +74,9 @@ class Detector:
             if markers
             else None
         )
+        self._origin_labels = tuple(lex.origin_attributes)
+        self._producer_labels = tuple(lex.producer_attributes)
+        self._licence_labels = tuple(lex.licence_attributes)
         self._by_name: dict[str, Mark] = {}
         for mark in catalog.marks:
             for name in (*mark.chinese_names, *mark.english):
@@ -103,6 +110,14 @@ class Detector:
                 )
         if not seen:
             return Finding(listing.id, "clear", 0.0, (), tuple(errors))
+        offer = self._offers.judge(listing, text)
+        if not offer.is_offer:
+            # News, notices and explainers name marks without offering goods: no alert, but
+            # the Finding says which marks were named and why nothing is raised.
+            reason = Reason("not_an_offer", offer.detail, offer.evidence)
+            names = dict.fromkeys((s.mark.name, s.mark.kind) for s in seen)
+            marks = tuple(MarkHit(n, k, 0.0, (reason,)) for n, k in names)
+            return Finding(listing.id, "clear", 0.0, marks, tuple(errors))
 
         by_mark: dict[str, list[_Seen]] = {}
         for s in seen:
@@ -164,31 +179,43 @@ class Detector:
     def _gi_reasons(
         self, mark: Mark, listing: Listing, text: str, sightings: Sequence[_Seen]
     ) -> list[Reason]:
+        """Where the goods come from, and who says so.
+
+        A seller outside the region alone is only suspicious (resellers lawfully sell genuine
+        goods); a stated origin, producer or SC licence outside the region is strong evidence.
+        A stated origin or producer inside the region weighs against the seller's location.
+        """
         reasons: list[Reason] = []
         location = listing.seller.location.strip()
         seller: Placement = (
             self._regions.place(location, mark, strict=True) if location else "unknown"
         )
-        stated = [(o, self._regions.place(o, mark, strict=False)) for o in self._origins(text)]
         region = _region_text(mark)
+        statements = self._statements(listing, text, mark)
+        outside = next((st for st in statements if st.placement == "out"), None)
+        inside = next((st for st in statements if st.placement == "in"), None)
+        if outside is not None:
+            reasons.append(
+                Reason(
+                    outside.code,
+                    f"“{mark.name}”的保护范围为{region}，但{outside.what}为{outside.text}。",
+                    outside.text,
+                )
+            )
         if seller == "out":
-            reasons.append(
-                Reason(
-                    "origin_outside_region",
-                    f"“{mark.name}”的保护范围为{region}，但卖家所在地为{location}。",
-                    location,
+            if inside and not outside:
+                detail = (
+                    f"卖家所在地{location}不在“{mark.name}”的保护范围（{region}）内，"
+                    f"但{inside.what}为{inside.text}，在保护范围内；可能是合法转售，需核实。"
                 )
-            )
-        elif any(p == "out" for _, p in stated):
-            origin = next(o for o, p in stated if p == "out")
-            reasons.append(
-                Reason(
-                    "origin_outside_region",
-                    f"“{mark.name}”的保护范围为{region}，但商品标明产地为{origin}。",
-                    origin,
+            else:
+                detail = (
+                    f"卖家所在地{location}不在“{mark.name}”的保护范围（{region}）内；"
+                    "卖家所在地本身不能证明侵权（经销商可合法销售正品），需核实货源。"
                 )
-            )
-        elif seller == "unknown" and not any(p == "in" for _, p in stated):
+            code = "reseller_outside_region" if inside and not outside else "seller_outside_region"
+            reasons.append(Reason(code, detail, location))
+        elif seller == "unknown" and inside is None and outside is None:
             reasons.append(
                 Reason(
                     "origin_unknown",
@@ -208,7 +235,53 @@ class Detector:
                     )
                 )
                 break
+        evasive = any(s.occurrence is not None and s.occurrence.evasive for s in sightings)
+        for s in sightings:
+            o = s.occurrence
+            if o is not None and o.how == "place" and not evasive:
+                reasons.append(
+                    Reason(
+                        "gi_place_and_product",
+                        f"“{o.text}”将“{mark.name}”的产地名“{o.place}”用于同类商品"
+                        f"“{o.product}”，属于使用该地理标志。",
+                        o.text,
+                    )
+                )
+                break
         return reasons
+
+    def _statements(self, listing: Listing, text: str, mark: Mark) -> list[_Statement]:
+        """Origins and producers the listing states: attribute table first, then its text."""
+        out: list[_Statement] = []
+        attributes = listing.attributes
+        for label in self._licence_labels:
+            value = attributes.get(label, "")
+            licence = sc_licence(value) if value else None
+            if licence is not None and licence.division is not None:
+                where = licence.division.text
+                out.append(
+                    _Statement(
+                        "licence_outside_region",
+                        f"生产许可证 {licence.number} 的生产者行政区划代码"
+                        f"（{licence.division.code}，GB/T 2260）",
+                        where,
+                        self._regions.place(where, mark, strict=False),
+                    )
+                )
+                break
+        for labels, code, what in (
+            (self._producer_labels, "producer_outside_region", "标明的生产或包装企业"),
+            (self._origin_labels, "origin_outside_region", "标明产地"),
+        ):
+            for label in labels:
+                value = attributes.get(label, "").strip()
+                if value:
+                    placement = self._regions.place(value, mark, strict=False)
+                    out.append(_Statement(code, f"{what}（{label}）", value, placement))
+        for origin in self._origins(text):
+            placement = self._regions.place(origin, mark, strict=False)
+            out.append(_Statement("origin_outside_region", "商品标明产地", origin, placement))
+        return out
 
     def _price_reasons(self, mark: Mark, listing: Listing) -> list[Reason]:
         if listing.price is None:
@@ -333,6 +406,22 @@ class Detector:
         if score >= self.config.suspicious_threshold:
             return "suspicious"
         return "clear"
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """A stated origin or producer: reason code if outside, who states it, the text, where."""
+
+    code: str
+    what: str
+    text: str
+    placement: Placement
+
+
+def _province_names() -> frozenset[str]:
+    with GAZETTEER_FILE.open("rb") as fh:
+        provinces = tomllib.load(fh)["provinces"]
+    return frozenset({*provinces, *(short_admin_name(p) for p in provinces)})
 
 
 def _unique(reasons: list[Reason]) -> list[Reason]:

@@ -10,10 +10,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from detectors.catalog_loader import Catalog, Mark
@@ -21,6 +23,8 @@ from detectors.config import DetectorConfig
 from detectors.text_fold import BLOCK, CODE_BASE, TextFolder
 
 _LONG_LATIN_RE = re.compile(r"[a-z]{6,}")
+# Texts up to this length go straight to the automaton; longer ones are screened first.
+_SHORT_TEXT = 200
 _MAX_ENGLISH_WORDS = 5
 
 
@@ -32,8 +36,11 @@ class Occurrence:
     text: str
     start: int
     end: int
-    how: str  # "plain" | "english" | "gap" | "fold" | "fuzzy"
+    how: str  # "plain" | "english" | "gap" | "place" | "fold" | "fuzzy"
     qualifier: str = ""  # the qualified phrase, e.g. "五常大米同款"
+    place: str = ""  # for how == "place": the place word ("延边")
+    product: str = ""  # for how == "place": the product word of the category ("珍珠米")
+    honest_gap: bool = True  # for how == "place": only spaces or words between the two
 
     @property
     def evasive(self) -> bool:
@@ -49,7 +56,9 @@ class _Key:
 class MarkMatcher:
     """Built once per Detector; `find` is pure and thread-safe."""
 
-    def __init__(self, catalog: Catalog, config: DetectorConfig) -> None:
+    def __init__(
+        self, catalog: Catalog, config: DetectorConfig, broad_places: Iterable[str] = ()
+    ) -> None:
         self.marks = catalog.marks
         self.config = config
         lex = catalog.lexicon
@@ -69,6 +78,7 @@ class MarkMatcher:
         self._context = {m.name: tuple(plain(c) for c in m.context_required) for m in self.marks}
         self._qual_suffixes = tuple(plain(q) for q in lex.qualifier_suffixes)
         self._qual_prefixes = tuple(plain(q) for q in lex.qualifier_prefixes)
+        self._broad_places = frozenset(plain(p) for p in broad_places)
 
         plain_keys: dict[str, list[tuple[int, str]]] = {}
         fold_keys: dict[str, list[tuple[int, str]]] = {}
@@ -79,7 +89,7 @@ class MarkMatcher:
                 p = plain(name)
                 for key in {p, p.replace(" ", "")}:
                     plain_keys.setdefault(key, []).append((i, "plain"))
-                for codes in self.folder.fold_variants(name):
+                for codes in (*self.folder.fold_variants(name), *self.folder.split_variants(name)):
                     if _units(codes) >= 3 and BLOCK not in codes:
                         fold_keys.setdefault(codes, []).append((i, "fold"))
             for english in mark.english:
@@ -103,19 +113,49 @@ class MarkMatcher:
             letters = "".join(self.folder.syllables_of(mark.name))
             if len(letters) >= config.fuzzy_min_letters:
                 self._pinyin.append((i, letters))
+            terms = lex.product_terms.get(mark.category, ())
+            if mark.kind == "gi" and (terms or mark.product):
+                for place in _places(mark, terms, plain):
+                    plain_keys.setdefault(place, []).append((i, "place"))
         self._plain_ac = _automaton(plain_keys)
+        self._longest_key = max((len(k) for k in plain_keys), default=1)
+        self._plain_pairs = _pairs(plain_keys)
         self._fold_ac = _automaton(fold_keys)
+        self._fold_pairs = _pairs(fold_keys)
+        self._longest_fold_key = max((len(k) for k in fold_keys), default=1)
+        # One automaton for every category's product words and their exclusions.
+        term_keys: dict[str, list[tuple[int, str]]] = {}
+        self._categories = tuple(sorted(lex.product_terms))
+        for c, category in enumerate(self._categories):
+            for term in lex.product_terms[category]:
+                term_keys.setdefault(plain(term), []).append((c, "term"))
+            for word in lex.product_exclusions.get(category, ()):
+                term_keys.setdefault(plain(word), []).append((c, "exclude"))
+        # A mark's own product word counts for that mark ("扶余 四粒红", "查干湖 胖头鱼").
+        self._own: dict[int, int] = {}
+        for i, mark in enumerate(self.marks):
+            if mark.kind == "gi" and mark.product and len(mark.product) >= 2:
+                self._own[i] = len(self._categories) + i
+                term_keys.setdefault(plain(mark.product), []).append((self._own[i], "term"))
+        self._term_ac = _automaton(term_keys)
+        self._longest_term = max((len(k) for k in term_keys), default=1)
+        self._plain_of = plain
+        self._category_index = {c: i for i, c in enumerate(self._categories)}
 
     # ---------------------------------------------------------------------------------
     def find(self, plain: str) -> list[Occurrence]:
         """All non-distractor uses of marks in `plain` (a text from TextFolder.plain)."""
         found: list[Occurrence] = []
         suppressed: list[tuple[int, int, int]] = []  # (mark index, start, end)
-        for end, key in self._plain_ac.iter_long(plain):
+        places: list[tuple[int, int, int]] = []  # (mark index, start, end) of place words
+        for end, key in self._plain_hits(plain):
             start = end - key.length + 1
             for i, how in key.entries:
                 stop = end + 1
                 m: re.Match[str] | None = None
+                if how == "place":
+                    places.append((i, start, stop))
+                    continue
                 if how == "anchor":
                     m = self._gap_re[i].match(plain, start)
                     if m is None or len(m.group(1).replace(" ", "")) > self.config.max_gap_chars:
@@ -136,13 +176,15 @@ class MarkMatcher:
                     suppressed.append((i, start, stop))
                     continue
                 found.append(Occurrence(mark, plain[start:stop], start, stop, how, qualifier))
+        if places:
+            found.extend(self._place_products(plain, places, found))
         folded = self.folder.fold(plain)
-        for end, key in self._fold_ac.iter_long(folded.codes):
+        for end, key in self._fold_hits(folded.codes):
             start = end - key.length + 1
             s, e = folded.span(start, end)
             for i, _how in key.entries:
                 mark = self.marks[i]
-                if _overlaps(found, mark, s, e) or any(
+                if _explained(found, mark, s, e) or any(
                     j == i and a < e and s < b for j, a, b in suppressed
                 ):
                     continue
@@ -156,7 +198,121 @@ class MarkMatcher:
             found.extend(self._fuzzy_latin(plain, found))
         return found
 
+    def _plain_hits(self, plain: str) -> Iterable[tuple[int, _Key]]:
+        """Leftmost-longest plain keys (a long text is screened first, see _screened)."""
+        return _screened(self._plain_ac, plain, self._plain_pairs, self._longest_key)
+
+    def _fold_hits(self, codes: str) -> Iterable[tuple[int, _Key]]:
+        """Leftmost-longest fold keys (a long text is screened first, see _screened)."""
+        return _screened(self._fold_ac, codes, self._fold_pairs, self._longest_fold_key)
+
     # ---------------------------------------------------------------------------------
+    def _place_products(
+        self, plain: str, places: Sequence[tuple[int, int, int]], found: Sequence[Occurrence]
+    ) -> list[Occurrence]:
+        """A GI's place word near a product word of its category, in one title or sentence.
+
+        "吉林 延边 珍珠米 新米" uses 延边大米; "长白山 蓝莓干" (no ginseng word), "长白山人参果"
+        and "海参" (excluded words) do not. Broad places (a province) give way to a specific
+        place that reaches the same product word.
+        """
+        window = self.config.place_window_chars
+        out: list[tuple[Occurrence, bool]] = []
+        done = {o.mark.name for o in found}
+        bounds = _sentence_bounds(plain)
+        around: dict[tuple[int, int], tuple[int, int, list[tuple[int, int, int]]]] = {}
+        for i, s, e in places:
+            mark = self.marks[i]
+            if mark.name in done:
+                continue
+            if (s, e) not in around:
+                # Product words are looked for only around the place word, once per place.
+                k = bisect_right(bounds, s)
+                lo = bounds[k - 1] + 1 if k else 0
+                hi = bounds[k] if k < len(bounds) else len(plain)
+                reach = window + self._longest_term
+                around[(s, e)] = (
+                    lo,
+                    hi,
+                    self._terms(plain, max(lo, s - reach), min(hi, e + reach)),
+                )
+            lo, hi, terms = around[(s, e)]
+            if not terms:
+                continue
+            c = self._category_index.get(mark.category, -1)
+            own = self._own.get(i, -1)
+            best: tuple[int, int, int] | None = None  # (distance, start, end)
+            nearest_other = window + 1  # the nearest product word of another category
+            for tc, ts, te in terms:
+                if ts < lo or te > hi or (ts < e and s < te):
+                    continue
+                distance = ts - e if ts >= e else s - te
+                if distance > window:
+                    continue
+                if tc != c and tc != own:
+                    nearest_other = min(nearest_other, distance)
+                elif best is None or distance < best[0]:
+                    best = (distance, ts, te)
+            # "盘锦 蟹田米": the place names the rice, not the crab GI of the same place.
+            if best is None or nearest_other < best[0]:
+                continue
+            _, ts, te = best
+            a, b = min(s, ts), max(e, te)
+            if self._is_distractor(mark, plain, b):
+                continue
+            if not self._has_context(mark, plain):
+                continue
+            qualifier = self._qualifier(plain, a, b)
+            gap = plain[e:ts] if ts >= e else ""
+            if not qualifier and any(q in gap for q in self._qual_suffixes if len(q) >= 2):
+                qualifier = plain[a:b]  # "五常风味大米"
+            between = plain[e:ts] if ts >= e else plain[te:s]
+            occurrence = Occurrence(
+                mark,
+                plain[a:b],
+                a,
+                b,
+                "place",
+                qualifier,
+                plain[s:e],
+                plain[ts:te],
+                honest_gap=_HONEST_GAP_RE.fullmatch(between) is not None,
+            )
+            out.append((occurrence, plain[s:e] in self._broad_places))
+            done.add(mark.name)
+        if any(not broad for _, broad in out):
+            # A province name ("吉林") names many GIs; a city or county word is the one meant.
+            out = [(o, broad) for o, broad in out if not broad]
+        # Of the GIs of one place, the one whose own product is the word used is meant
+        # ("长白山 灵芝孢子粉" is 吉林长白山灵芝, not the black fungus of the same place).
+        owned = {
+            o.place
+            for o, _ in out
+            if o.mark.product and o.product == self._plain_of(o.mark.product)
+        }
+        return [
+            o for o, _ in out if o.place not in owned or o.product == self._plain_of(o.mark.product)
+        ]
+
+    def _terms(self, plain: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
+        """Product words (category index, start, end) in plain[lo:hi] not inside an
+        excluded word."""
+        hits: list[tuple[int, int, int]] = []
+        excluded: list[tuple[int, int, int]] = []
+        if hi <= lo:
+            return hits
+        for end, key in self._term_ac.iter(plain, lo, hi):
+            start = end - key.length + 1
+            for c, kind in key.entries:
+                (hits if kind == "term" else excluded).append((c, start, end + 1))
+        if not excluded:
+            return hits
+        return [
+            (c, s, e)
+            for c, s, e in hits
+            if not any(xc == c and xs < e and s < xe for xc, xs, xe in excluded)
+        ]
+
     def _fuzzy_latin(self, plain: str, found: Sequence[Occurrence]) -> list[Occurrence]:
         """Romanised words one or two typos away from a mark's pinyin ("changbaishanrensen")."""
         out: list[Occurrence] = []
@@ -202,6 +358,57 @@ class MarkMatcher:
         return tuple(dict.fromkeys((*mark.not_followed_by, *by_category)))
 
 
+_PAIR_BITS = 20
+_PAIR_MASK = np.uint32((1 << _PAIR_BITS) - 1)
+
+
+def _pair_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return ((first * np.uint32(40503)) ^ second) & _PAIR_MASK
+
+
+def _pairs(keys: Iterable[str]) -> np.ndarray | None:
+    """A table of hashed pairs of first two characters of every key (None if a key is
+    shorter); a collision only makes the automaton look at a window for nothing."""
+    table = np.zeros(1 << _PAIR_BITS, dtype=bool)
+    for k in keys:
+        if len(k) < 2:
+            return None
+        a = np.array([ord(k[0])], dtype=np.uint32)
+        b = np.array([ord(k[1])], dtype=np.uint32)
+        table[_pair_hash(a, b)] = True
+    return table
+
+
+def _screened(
+    automaton: ahocorasick.Automaton, text: str, pairs: np.ndarray | None, longest: int
+) -> Iterable[tuple[int, _Key]]:
+    """Aho-Corasick only where a key can start: at a pair of characters that begins a key.
+
+    The automaton costs ~40 ns a character in Python's hands, the vectorised pair screen
+    far less, and a long description holds few such places or none.
+    """
+    if not text:
+        return
+    if len(text) <= _SHORT_TEXT or pairs is None:
+        yield from automaton.iter_long(text)
+        return
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts = np.flatnonzero(pairs[_pair_hash(points[:-1], points[1:])])
+    if not starts.size:
+        return
+    # Windows [first start, last start + longest) of starts closer than `longest` apart.
+    breaks = np.flatnonzero(np.diff(starts) > longest)
+    firsts = np.concatenate((starts[:1], starts[breaks + 1])).tolist()
+    lasts = np.concatenate((starts[breaks], starts[-1:])).tolist()
+    reported = -1
+    n = len(text)
+    for a, b in zip(firsts, lasts, strict=True):
+        for end, key in automaton.iter_long(text, a, min(b + longest, n)):
+            if end > reported and end - key.length >= reported:
+                reported = end
+                yield end, key
+
+
 def _automaton(keys: dict[str, list[tuple[int, str]]]) -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
     for key, entries in keys.items():
@@ -239,6 +446,34 @@ def _space_variants(english: str) -> set[str]:
     return variants
 
 
+# Between place and product: nothing, spaces, or whole words set apart by spaces.
+_HONEST_GAP_RE = re.compile(r"(?:\s*|\s.*\s)")
+_SENTENCE_END = "。！？!?；;\n"
+
+
+_SENTENCE_END_RE = re.compile(f"[{re.escape(_SENTENCE_END)}]")
+
+
+def _sentence_bounds(plain: str) -> list[int]:
+    """Positions of the characters that end a title or sentence (sorted)."""
+    return [m.start() for m in _SENTENCE_END_RE.finditer(plain)]
+
+
+def _places(mark: Mark, terms: Sequence[str], plain: Callable[[str], str]) -> list[str]:
+    """Place words of a GI: its `places`, else the name without its product word."""
+    names = list(mark.place_names)
+    if not names:
+        pair = _place_and_product(mark, plain)
+        if pair is not None:
+            names.append(pair[0])
+        else:
+            for term in sorted(terms, key=len, reverse=True):
+                if mark.name.endswith(term) and len(mark.name) - len(term) >= 2:
+                    names.append(mark.name[: -len(term)])
+                    break
+    return [p for p in dict.fromkeys(plain(n).replace(" ", "") for n in names) if len(p) >= 2]
+
+
 def _place_and_product(mark: Mark, plain: Callable[[str], str]) -> tuple[str, str] | None:
     """The two words of an alias like "长白山 人参" that spells the canonical name."""
     for alias in mark.aliases:
@@ -250,3 +485,17 @@ def _place_and_product(mark: Mark, plain: Callable[[str], str]) -> tuple[str, st
 
 def _overlaps(found: Sequence[Occurrence], mark: Mark, s: int, e: int) -> bool:
     return any(o.mark is mark and o.start < e and s < o.end for o in found)
+
+
+def _explained(found: Sequence[Occurrence], mark: Mark, s: int, e: int) -> bool:
+    """A fold match that an honest match of the same mark accounts for.
+
+    A place+product match explains it only when place and product stand apart by spaces
+    ("延边 大米"); "集安人*参" hides the name with a separator inside a word.
+    """
+    for o in found:
+        if o.mark is not mark or not (o.start < e and s < o.end):
+            continue
+        if o.how != "place" or o.honest_gap:
+            return True
+    return False

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
+import ahocorasick
+
+from detectors.admin_codes import all_divisions
 from detectors.catalog_loader import CATALOG_DIR, Mark, short_admin_name
 
 Placement = Literal["in", "out", "unknown"]
@@ -34,6 +37,9 @@ class _Region:
     provinces: frozenset[str]
     cities: frozenset[str]
     counties: frozenset[str]
+    # Units listed without a city (the whole province) or without counties (the whole city).
+    whole_provinces: frozenset[str] = frozenset()
+    whole_cities: frozenset[str] = frozenset()
 
 
 class RegionJudge:
@@ -50,11 +56,23 @@ class RegionJudge:
         self._counties: dict[str, tuple[str, str]] = {}  # name -> (full county, full city)
         for province in geo["provinces"]:
             self._add(self._provinces, province, province)
-        for cities in geo.get("cities", {}).values():
+        self._province_of: dict[str, str] = {}  # full city name -> full province name
+        for province, cities in geo.get("cities", {}).items():
             for city, counties in cities.items():
+                self._province_of.setdefault(city, province)
                 self._add(self._cities, city, city)
                 for county in counties:
                     self._add(self._counties, county, (county, city))
+        # The rest of the country from GB/T 2260, so a location anywhere can be placed.
+        for d in all_divisions():
+            if d.county:
+                self._add(self._counties, d.county, (d.county, d.city or d.province))
+            elif d.city:
+                self._add(self._cities, d.city, d.city)
+            if d.city:
+                self._province_of.setdefault(d.city, d.province)
+            else:
+                self._add(self._provinces, d.province, d.province)
         self._regions: dict[str, _Region] = {}
         for mark in marks:
             for unit in mark.region:
@@ -67,12 +85,21 @@ class RegionJudge:
                 provinces=frozenset(u.province for u in mark.region),
                 cities=frozenset(u.city for u in mark.region if u.city),
                 counties=frozenset(c for u in mark.region for c in u.counties),
+                whole_provinces=frozenset(u.province for u in mark.region if not u.city),
+                whole_cities=frozenset(u.city for u in mark.region if u.city and not u.counties),
             )
         self._uninformative = frozenset(plain(w) for w in geo.get("uninformative", []))
         names = {*self._provinces, *self._cities, *self._counties, *self._uninformative}
-        self._names_re = re.compile(
-            "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        )
+        self._names = ahocorasick.Automaton()
+        for n in names:
+            if n:
+                self._names.add_word(n, n)
+        self._names.make_automaton()
+
+    @property
+    def province_names(self) -> frozenset[str]:
+        """Every province, full and short ("吉林省", "吉林")."""
+        return frozenset(self._provinces)
 
     @staticmethod
     def _add(table: dict[str, _V], name: str, value: _V) -> None:
@@ -99,6 +126,14 @@ class RegionJudge:
             return "in"
         if any(p not in region.provinces for p in provinces):
             return "out"
+        city_of = {c: self._counties.get(c, ("", ""))[1] for c in counties}
+        implied = [self._province_of.get(c, "") for c in (*cities, *city_of.values())]
+        if any(p in region.whole_provinces for p in (*provinces, *implied)):
+            return "in"
+        if any(c in region.whole_cities for c in cities) or any(
+            city_of[c] in region.whole_cities for c in counties
+        ):
+            return "in"
         if counties:
             return "out"  # a county we know, and it is not a protected one
         if cities:
@@ -112,10 +147,10 @@ class RegionJudge:
         seen_province = False
         for chunk in _CHUNK_RE.split(self._plain(location)):
             pos = 0
-            for m in self._names_re.finditer(chunk):
-                self._other(chunk[pos : m.start()], out)
-                pos = m.end()
-                name = m.group()
+            for end, name in self._names.iter_long(chunk):
+                start = end - len(name) + 1
+                self._other(chunk[pos:start], out)
+                pos = end + 1
                 if name in self._uninformative:
                     continue
                 if (

@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 import opencc
 from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
@@ -30,19 +31,10 @@ from detectors import variant_tables
 
 CODE_BASE = 0x30000
 BLOCK = "|"  # stands for a romanised word that cannot be part of any mark
-_WS_RE = re.compile(r"[^\S\n]+")
-_NL_RE = re.compile(r" ?\n[\s]*")
 # A newline separates fields (title, description): no mark may span it.
-_TOKEN_RE = re.compile(r"(?P<latin>[a-z]+)|(?P<stop>\n)|(?P<skip>[^\w\n]+|_+)|(?P<run>[^\W_a-z]+)")
 # Single letters that pypinyin lists as readings but nobody types as pinyin syllables.
 _NOT_SYLLABLES = frozenset({"m", "n", "ng", "hm", "hng", "e", "o", "a"})
 _LATIN_CACHE_LIMIT = 50_000
-# Same-length replacements before folding: CJK strokes used as separators ("冰丨墩丨墩")
-# become spaces, tone-marked pinyin letters lose their tones.
-_SAME_LENGTH = str.maketrans(
-    "丨丶丿乀〡〢〣ㄧāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü",
-    "        aaaaeeeeiiiioooouuuuuuuuu",
-)
 _CJK_RANGES = ((0x3400, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF))
 
 
@@ -57,17 +49,98 @@ def strip_tone(reading: str) -> str:
     return out.replace("v", "u")
 
 
-@dataclass(frozen=True, slots=True)
-class Folded:
-    """The fold view of a text, with each code's span in the plain text."""
+_HEAD_CHARS = 256
+_GAP = "\x00"  # a dropped character in the 1:1 translated text
+_LATIN_RUN_RE = re.compile(r"[a-z]+")
 
-    codes: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+
+class Folded:
+    """The fold view of a text; each code's span in the plain text is computed on demand.
+
+    Most texts hold no fold match, so the position map (a list per character) is built
+    only when `span` is first asked for.
+    """
+
+    __slots__ = ("_back", "_ends", "_latin", "_starts", "_t", "codes")
+
+    def __init__(
+        self,
+        codes: str,
+        t: str,
+        latin: list[tuple[int, int, str]],
+        back: list[tuple[int, int]] | None,
+    ) -> None:
+        self.codes = codes
+        self._t = t  # 1:1 with the (split-joined) text, _GAP where a character is dropped
+        self._latin = latin  # (start, end, codes) of each romanised word in _t
+        self._back = back
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        """Plain-text start of each code."""
+        if self._starts is None or len(self._ends) < len(self.codes):
+            self._positions()
+        return tuple(self._starts or ())
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        """Plain-text end of each code."""
+        if self._starts is None or len(self._ends) < len(self.codes):
+            self._positions()
+        return tuple(self._ends)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Plain-text span of codes[start:end+1] (an inclusive end, as Aho-Corasick reports)."""
-        return self.starts[start], self.ends[end]
+        if self._starts is None:
+            # Matches are mostly in the title: map the head first, the rest if asked for.
+            self._positions(_HEAD_CHARS)
+        assert self._starts is not None
+        if end >= len(self._ends):
+            self._positions()
+        return self._starts[start], self._ends[end]
+
+    def _positions(self, limit: int | None = None) -> None:
+        t = self._t if limit is None else self._t[:limit]
+        points = np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        kept = np.flatnonzero(points != ord(_GAP))
+        if not self._latin:
+            starts, ends = kept.tolist(), (kept + 1).tolist()
+        else:
+            starts, ends = [], []
+            pos = 0
+            words = [w for w in self._latin if w[1] <= len(t)]
+            for a, b, word in (*words, (len(t), len(t), "")):
+                lo, hi = np.searchsorted(kept, (pos, a))
+                part = kept[lo:hi]
+                starts.extend(part.tolist())
+                ends.extend((part + 1).tolist())
+                if word:
+                    starts.extend([a] * len(word))
+                    ends.extend([b] * len(word))
+                pos = b
+        if self._back is not None:
+            start_of, end_of = _back_map(self._back, len(t))
+            starts = start_of[np.asarray(starts, dtype=np.int64)].tolist()
+            ends = end_of[np.asarray(ends, dtype=np.int64) - 1].tolist()
+        self._starts, self._ends = starts, ends
+
+
+def _back_map(joins: list[tuple[int, int]], length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Plain start and end of each character of the split-joined text (vectorised)."""
+    a = np.array([j[0] for j in joins], dtype=np.int64)
+    b = np.array([j[1] for j in joins], dtype=np.int64)
+    shrink = b - a - 1  # a join of k characters stands for one
+    at = a - np.concatenate(([0], np.cumsum(shrink)[:-1]))  # its index in the joined text
+    inside = at < length
+    b, shrink, at = b[inside], shrink[inside], at[inside]
+    add = np.zeros(length + 1, dtype=np.int64)
+    np.add.at(add, at + 1, shrink)
+    start_of = np.arange(length + 1, dtype=np.int64) + np.cumsum(add)
+    end_of = start_of + 1
+    end_of[at] = b
+    return start_of, end_of
 
 
 class TextFolder:
@@ -80,6 +153,7 @@ class TextFolder:
         priorities: Mapping[str, int] | None = None,
     ) -> None:
         self._t2s = opencc.OpenCC("t2s")
+        self._traditional_re = _traditional_chars(self._t2s)
         mark_words = list(mark_words)
         marks = [self.plain(w).replace(" ", "") for w in mark_words]
         # Priority of each mark character (that of its highest-priority word): decides
@@ -151,44 +225,53 @@ class TextFolder:
         for ch, syl in own.items():
             table[ord(ch)] = self._code_of[syl]
         self._table = table
+        self._fold_table = _fold_table(table)
         splits = _split_forms(variant_tables.decompositions(), mark_chars)
-        self._split = splits
-        self._split_re = (
-            re.compile("|".join(re.escape(k) for k in sorted(splits, key=len, reverse=True)))
-            if splits
-            else None
-        )
+        # Split forms are matched as fold keys of their own ("抚木公人参" folds to the codes of
+        # 抚, 木, 公, 人, 参): no pass over the text joins components back together.
+        self._components: dict[str, list[str]] = {}
+        for comps, ch in splits.items():
+            self._components.setdefault(ch, []).append(comps)
         self._latin_cache: dict[str, str] = {}
 
     # -- plain view -------------------------------------------------------------------
     def plain(self, text: str) -> str:
-        text = unicodedata.normalize("NFKC", text).lower()
-        return _NL_RE.sub("\n", _WS_RE.sub(" ", self._t2s.convert(text))).strip()
+        if not unicodedata.is_normalized("NFKC", text):
+            # Full-width forms ("，", "Ａ") are most of what NFKC changes in listings, and
+            # NFKC itself is slow on long CJK text: map them first, normalise only if needed.
+            text = _translate(text, _full_width_table())
+            if not unicodedata.is_normalized("NFKC", text):
+                text = unicodedata.normalize("NFKC", text)
+        text = text.lower()
+        # OpenCC is the costly step; most listings hold no traditional character at all.
+        if self._traditional_re.search(text) is not None:
+            text = self._t2s.convert(text)
+        # Whitespace runs collapse to one space; a newline (field separator) stays, once.
+        if "\n" not in text:
+            return " ".join(text.split())
+        lines = (" ".join(line.split()) for line in text.split("\n"))
+        return "\n".join(line for line in lines if line)
 
     # -- fold view ----------------------------------------------------------------------
     def fold(self, plain: str) -> Folded:
-        text, back = self._join_split_characters(plain.translate(_SAME_LENGTH))
-        codes: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        for m in _TOKEN_RE.finditer(text):
-            kind = m.lastgroup
-            if kind == "skip":
-                continue
-            s, e = m.span()
-            if kind == "run":
-                codes.append(m.group().translate(self._table))
-                starts.extend(range(s, e))
-                ends.extend(range(s + 1, e + 1))
-            else:
-                word = BLOCK if kind == "stop" else self.latin_codes(m.group())
-                codes.append(word)
-                starts.extend([s] * len(word))
-                ends.extend([e] * len(word))
-        if back is not None:
-            starts = [back[i][0] for i in starts]
-            ends = [back[i - 1][1] for i in ends]
-        return Folded("".join(codes), tuple(starts), tuple(ends))
+        text, back = plain, None
+        # One C-level pass maps every character to one: its syllable code, itself, _GAP for
+        # separators, BLOCK for a newline; romanised words are then replaced by their codes.
+        t = _translate(text, self._fold_table)
+        latin: list[tuple[int, int, str]] = []
+        if _LATIN_RUN_RE.search(t) is None:
+            return Folded(t.replace(_GAP, ""), t, latin, back)
+        parts: list[str] = []
+        pos = 0
+        for m in _LATIN_RUN_RE.finditer(t):
+            a, b = m.span()
+            word = self.latin_codes(m.group())
+            parts.append(t[pos:a])
+            parts.append(word)
+            latin.append((a, b, word))
+            pos = b
+        parts.append(t[pos:])
+        return Folded("".join(parts).replace(_GAP, ""), t, latin, back)
 
     def fold_variants(self, word: str, limit: int = 32) -> list[str]:
         """Fold views of a catalog word under every reading of its characters."""
@@ -196,11 +279,28 @@ class TextFolder:
         for ch in self.plain(word).replace(" ", ""):
             readings = self._readings_of.get(ch)
             if readings is None:
+                if not ch.isalnum():
+                    continue  # punctuation in a name ("藏毯(西藏产区)") is dropped by fold too
                 options = [ch.translate(self._table)]
             else:
                 options = [self._code_of[r] for r in readings]
             variants = [v + o for v in variants for o in options][:limit]
         return variants
+
+    def split_variants(self, word: str) -> list[str]:
+        """Fold views of a catalog word with one character written as its components."""
+        chars = [c for c in self.plain(word).replace(" ", "") if c.isalnum()]
+        base = [
+            self._code_of[self._readings_of[c][0]]
+            if c in self._readings_of
+            else c.translate(self._table)
+            for c in chars
+        ]
+        out = []
+        for i, ch in enumerate(chars):
+            for comps in self._components.get(ch, ()):
+                out.append("".join([*base[:i], comps.translate(self._table), *base[i + 1 :]]))
+        return out
 
     def fold_word(self, word: str) -> str:
         """Fold view of a catalog word (no spans needed)."""
@@ -262,24 +362,63 @@ class TextFolder:
             return None
         return end[1]
 
-    def _join_split_characters(self, plain: str) -> tuple[str, list[tuple[int, int]] | None]:
-        """ "抚木公人参" -> "抚松人参", with a map from new positions to plain spans."""
-        if self._split_re is None or self._split_re.search(plain) is None:
-            return plain, None
-        out: list[str] = []
-        back: list[tuple[int, int]] = []
-        pos = 0
-        for m in self._split_re.finditer(plain):
-            for i in range(pos, m.start()):
-                out.append(plain[i])
-                back.append((i, i + 1))
-            out.append(self._split[m.group()])
-            back.append(m.span())
-            pos = m.end()
-        for i in range(pos, len(plain)):
-            out.append(plain[i])
-            back.append((i, i + 1))
-        return "".join(out), back
+
+_SKIP_CHARS = "丨丶丿乀〡〢〣ㄧ_"
+_TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü", "aaaaeeeeiiiioooouuuuuuuuu")
+_UNICODE_SIZE = 0x110000
+
+
+def _translate(text: str, table: np.ndarray) -> str:
+    """One character for one, through a code-point table (vectorised: str.translate costs
+    ~100 ns a character, this ~5)."""
+    if not text:
+        return text
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return table[points].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@lru_cache(maxsize=1)
+def _base_fold_table() -> np.ndarray:
+    """Separators become _GAP, a newline BLOCK, tone-marked letters lose the tone."""
+    alnum = np.fromiter(
+        (chr(cp).isalnum() for cp in range(_UNICODE_SIZE)), dtype=bool, count=_UNICODE_SIZE
+    )
+    table = np.where(alnum, np.arange(_UNICODE_SIZE, dtype=np.uint32), np.uint32(ord(_GAP)))
+    for ch in _SKIP_CHARS:
+        table[ord(ch)] = ord(_GAP)
+    for cp, base in _TONELESS.items():
+        table[cp] = int(base)
+    table[ord("\n")] = ord(BLOCK)
+    table.setflags(write=False)
+    return table
+
+
+def _fold_table(codes: dict[int, str]) -> np.ndarray:
+    table = _base_fold_table().copy()
+    for cp, code in codes.items():
+        table[cp] = ord(code)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _full_width_table() -> np.ndarray:
+    table = np.arange(_UNICODE_SIZE, dtype=np.uint32)
+    table[0xFF01:0xFF5F] -= 0xFEE0  # "！".."～" -> "!".."~"
+    table[0x3000] = 0x20  # ideographic space
+    table.setflags(write=False)
+    return table
+
+
+def _traditional_chars(t2s: opencc.OpenCC) -> re.Pattern[str]:
+    """A character class of every CJK character OpenCC t2s changes on its own."""
+    changed: list[str] = []
+    for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        chars = [chr(cp) for cp in range(lo, hi + 1)]
+        converted = t2s.convert("\n".join(chars)).split("\n")
+        if len(converted) != len(chars):  # a phrase swallowed a separator: check one by one
+            converted = [t2s.convert(c) for c in chars]
+        changed.extend(c for c, out in zip(chars, converted, strict=True) if out != c)
+    return re.compile("[" + "".join(re.escape(c) for c in changed) + "]")
 
 
 def _all_readings() -> dict[int, tuple[str, ...]]:

@@ -7,6 +7,7 @@ so `to_dict`/`from_dict` must round-trip exactly those keys.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -65,9 +66,11 @@ class Listing:
     seller: Seller = field(default_factory=Seller)
     images: tuple[str, ...] = ()
     source: str = "ecommerce"
+    # The item page's attribute table as the platform labels it (产地, 厂名, 生产许可证编号 …).
+    attributes: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "platform": self.platform,
             "url": self.url,
@@ -80,6 +83,10 @@ class Listing:
             "images": list(self.images),
             "source": self.source,
         }
+        if self.attributes:
+            # Optional key: listings without a table keep the original JSON shape.
+            out["attributes"] = dict(self.attributes)
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> Listing:
@@ -106,6 +113,7 @@ class Listing:
             seller=Seller.from_dict(data.get("seller")),
             images=tuple(_text(i) for i in images if i),
             source=_text(data.get("source")) or "ecommerce",
+            attributes=_attributes(data.get("attributes"), data),
         )
 
 
@@ -184,6 +192,19 @@ class Finding:
             marks=tuple(MarkHit.from_dict(m) for m in data.get("marks", [])),
             errors=tuple(str(e) for e in data.get("errors", [])),
         )
+
+
+def _attributes(value: Any, data: Any) -> Mapping[str, str]:
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, dict):
+        raise ListingError("'attributes' must be an object of label: text", data)
+    out: dict[str, str] = {}
+    for key, text in value.items():
+        label = _text(key).strip()
+        if label:
+            out[label] = _text(text).strip()
+    return out
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -186,3 +186,23 @@ def unique_images(urls: list[str], base: str = "") -> tuple[str, ...]:
         if absolute and absolute not in seen:
             seen.append(absolute)
     return tuple(seen)
+
+
+_ATTRIBUTE_SPLIT_RE = re.compile(r"\s*[:：]\s*")
+
+
+def attribute_table(items: list[str]) -> dict[str, str]:
+    """An item page's attribute list ("产地:&nbsp;吉林省抚松县", "品牌：X") as label -> value.
+
+    The first colon (half- or full-width) splits label from value; entries without one and
+    empty values are left out; a label seen twice keeps its first value.
+    """
+    table: dict[str, str] = {}
+    for item in items:
+        parts = _ATTRIBUTE_SPLIT_RE.split(item.replace("\xa0", " ").strip(), maxsplit=1)
+        if len(parts) != 2:
+            continue
+        label, value = parts[0].strip(), " ".join(parts[1].split())
+        if label and value and len(label) <= 20:
+            table.setdefault(label, value)
+    return table

@@ -20,6 +20,7 @@ from crawler.parsers.common import (
     absolute_url,
     as_dict,
     as_list,
+    attribute_table,
     load_json,
     parse_price,
     strip_tags,
@@ -145,14 +146,15 @@ def parse_item_text(text: str, url: str = "") -> Listing:
             absolute_url(src)
             for src in page.css("#spec-img::attr(data-origin), #spec-img::attr(src)").getall()
         ]
+    parameters = [
+        strip_tags(li) for li in page.css(".parameter2 li, .p-parameter-list li").getall()
+    ]
     return Listing(
         id=f"{PLATFORM}:{sku}",
         platform=PLATFORM,
         url=url or f"https://item.jd.com/{sku}.html",
         title=title,
-        description="; ".join(
-            strip_tags(li) for li in page.css(".parameter2 li, .p-parameter-list li").getall()
-        ),
+        description="; ".join(parameters),
         # The page itself shows a placeholder; the real price comes from the endpoint.
         price=parse_price(" ".join(page.css(".p-price .price::text").getall())),
         seller=Seller(
@@ -160,6 +162,7 @@ def parse_item_text(text: str, url: str = "") -> Listing:
             id=js_number(text, "shopId") or js_number(text, "venderId"),
         ),
         images=unique_images(images),
+        attributes=attribute_table(parameters),
     )
 
 

@@ -14,6 +14,7 @@ from crawler.parsers import tmall
 from crawler.parsers.common import (
     absolute_url,
     as_dict,
+    attribute_table,
     dig,
     embedded_json,
     format_location,
@@ -132,6 +133,7 @@ def parse_item_text(text: str, url: str = "") -> Listing:
             id=js_number(text, "sellerId"),
         ),
         images=unique_images(images),
+        attributes=attribute_table(attributes),
     )
 
 

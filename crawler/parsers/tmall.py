@@ -22,6 +22,7 @@ from crawler.parsers.common import (
     absolute_url,
     as_dict,
     as_list,
+    attribute_table,
     dig,
     embedded_json,
     format_location,
@@ -109,6 +110,15 @@ def parse_api(data: Any) -> Listing:
             id=text_of(seller.get("userId")) or text_of(item_do.get("userId")),
         ),
         images=unique_images(images),
+        attributes=attribute_table(
+            [
+                f"{k}:{text_of(v)}"
+                for group in as_list(dig(detail, "props", "groupProps"))
+                for props in as_dict(group).values()
+                for prop in as_list(props)
+                for k, v in as_dict(prop).items()
+            ]
+        ),
     )
 
 
@@ -246,6 +256,7 @@ def parse_item_text(text: str, url: str = "") -> Listing:
             id=text_of(item_do.get("userId")) or text_of(dig(setup, "rateConfig", "sellerId")),
         ),
         images=unique_images(thumbs),
+        attributes=attribute_table(attributes),
     )
 
 
