@@ -31,7 +31,8 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 from detectors.image.decode import decode_image  # noqa: E402
 from detectors.image.insignia import InsigniaMatcher  # noqa: E402
 from detectors.image.ocr import OcrConfig, OcrEngine, normalise_ocr_text  # noqa: E402
-from detectors.image.references import load_references  # noqa: E402
+from detectors.image.references import load_reference_dirs  # noqa: E402
+from testbed.realworld import realworld_path  # noqa: E402
 
 
 def _ensure_set(directory: Path, quick: bool) -> Path:
@@ -63,7 +64,8 @@ def bench_image(quick: bool, set_dir: Path | None = None, ocr: bool = True,
     rows = [json.loads(line) for line in
             (directory / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
     started = time.perf_counter()
-    matcher = InsigniaMatcher(load_references())
+    references = load_reference_dirs([realworld_path("images")])
+    matcher = InsigniaMatcher(references)
     build_ms = (time.perf_counter() - started) * 1000
     engine = OcrEngine(OcrConfig(threads=1)) if ocr else None
     if engine is not None:

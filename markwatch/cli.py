@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "detect",
     "extract",
     "eval",
+    "eval_images",
     "serve",
     "schedule",
     "evidence",

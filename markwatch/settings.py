@@ -34,6 +34,8 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     webhook_urls: tuple[str, ...] = ()
     catalog_dirs: tuple[Path, ...] = ()
+    # Reference galleries of the insignia (images + manifest.toml), see detectors.image.references
+    reference_dirs: tuple[Path, ...] = ()
     images: bool = True  # look inside listing photos (insignia matching, OCR)
     # host:port pairs exempt from the outbound-URL guard (a staff-run receiver, the testbed)
     allowed_hosts: tuple[str, ...] = ()
@@ -94,6 +96,9 @@ def load_settings(
         raise SettingsError("elasticsearch.basic_auth must be [user, password]")
     ca_file = env.get("MARKWATCH_ES_CA_FILE") or es.get("ca_file")
     catalog_dirs = _list(env.get("MARKWATCH_CATALOG_DIRS") or core.get("catalog_dirs"), "catalog")
+    reference_dirs = _list(
+        env.get("MARKWATCH_REFERENCE_DIRS") or core.get("reference_dirs"), "reference_dirs"
+    )
 
     return Settings(
         data_dir=Path(env.get("MARKWATCH_DATA_DIR") or core.get("data_dir", "data")),
@@ -107,6 +112,7 @@ def load_settings(
         redis_url=env.get("MARKWATCH_REDIS_URL") or core.get("redis_url", Settings.redis_url),
         webhook_urls=tuple(webhooks),
         catalog_dirs=tuple(Path(p) for p in catalog_dirs),
+        reference_dirs=tuple(Path(p) for p in reference_dirs),
         images=_flag(env.get("MARKWATCH_IMAGES", core.get("images", True)), "images"),
         allowed_hosts=tuple(
             _list(env.get("MARKWATCH_ALLOWED_HOSTS") or core.get("allowed_hosts"), "allowed_hosts")
