@@ -28,13 +28,17 @@ _SPACE = re.compile(r"\s+")
 class OcrConfig:
     # limit_type=max bounds the longer side: ~30 ms instead of ~900 ms per photo
     # with the default (min side >= 736, which upsamples small photos).
-    limit_side_len: int = 736
+    limit_side_len: int = 480
     text_score: float = 0.5
     threads: int = 1  # onnxruntime intra-op threads; the crawler runs images in parallel
     max_side: int = 1600  # photos are shrunk to this before OCR
     use_cls: bool = False  # the 180-degree classifier: upright listing text does not need it
     # Share of pixels with strong local contrast below which there is no text to read.
     min_edge_share: float = 0.004
+    # Text-line candidates (see `text_regions`) are read as crops at their own size;
+    # when they cover more than this share of the photo the whole photo is read.
+    max_region_share: float = 0.35
+    max_regions: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,25 +82,36 @@ class OcrEngine:
 
     def boxes(self, image: np.ndarray) -> list[OcrLine]:
         """Recognised text lines with their boxes (input pixels), as the engine orders them."""
-        small = downscale(image, self.config.max_side)
-        if not has_text_strokes(small, self.config.min_edge_share):
+        cfg = self.config
+        small = downscale(image, cfg.max_side)
+        if not has_text_strokes(small, cfg.min_edge_share):
             return []
+        back = image.shape[1] / small.shape[1]
+        regions = text_regions(small, cfg.max_region_share, cfg.max_regions)
+        if regions is None:  # text all over: one pass over the (detector-sized) photo
+            return self._read(small, 0, 0, back)
+        out: list[OcrLine] = []
+        for x0, y0, x1, y1 in regions:
+            out += self._read(small[y0:y1, x0:x1], x0, y0, back)
+        return out
+
+    def _read(self, crop: np.ndarray, dx: int, dy: int, back: float) -> list[OcrLine]:
         engine = self._load()
         try:
-            result = engine(small)
+            result = engine(np.ascontiguousarray(crop))
         except (RuntimeError, ValueError, TypeError) as exc:
             raise OcrError(f"OCR failed: {exc}") from None
         texts = getattr(result, "txts", None) or ()
         quads = getattr(result, "boxes", None)
         scores = getattr(result, "scores", None) or ()
-        back = image.shape[1] / small.shape[1]
         out = []
         for i, text in enumerate(texts):
             if not text or not text.strip():
                 continue
             quad: tuple[tuple[float, float], ...] = ()
             if quads is not None and i < len(quads):
-                quad = tuple((float(x) * back, float(y) * back) for x, y in quads[i])
+                quad = tuple(((float(x) + dx) * back, (float(y) + dy) * back)
+                             for x, y in quads[i])
             score = float(scores[i]) if i < len(scores) else 0.0
             out.append(OcrLine(text.strip(), quad, score))
         return out
@@ -122,6 +137,49 @@ def has_text_strokes(image: np.ndarray, min_share: float) -> bool:
     thumb = downscale(gray, 320)
     gradient = cv2.morphologyEx(thumb, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     return float(np.count_nonzero(gradient > 60)) / gradient.size >= min_share
+
+
+def text_regions(image: np.ndarray, max_share: float,
+                 max_regions: int) -> list[tuple[int, int, int, int]] | None:
+    """Boxes (x0, y0, x1, y1) likely to hold text lines, or None to read the whole image.
+
+    Classic CV, about a millisecond: strong morphological gradient, closed horizontally
+    so the strokes of a line join, components shaped like a line (wider than tall, not
+    huge), padded and merged. The OCR detector then only sees these crops, at their own
+    resolution, which is both faster and kinder to small text than shrinking the photo.
+    """
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    thumb = downscale(gray, 640)
+    scale = gray.shape[1] / thumb.shape[1]
+    gradient = cv2.morphologyEx(thumb, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    strokes = (gradient > 70).astype(np.uint8) * 255
+    lines = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (15, 5)))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    height, width = thumb.shape
+    mask = np.zeros_like(thumb)
+    for x, y, w, h, _area in stats[1:]:
+        if h < 6 or w < 10:
+            continue  # specks
+        if (h > 0.35 * height or w < 0.8 * h) and w * h < 0.002 * height * width:
+            continue  # small blobs that are not shaped like a line
+        # A big or odd-shaped component is kept whole: text touching an object's
+        # outline (a label at a bottle's edge) merges with it.
+        pad = max(6, int(0.6 * h))  # the detector needs context around a line
+        cv2.rectangle(mask, (x - pad, y - pad), (x + w + pad, y + h + pad), 255, -1)
+    _, _, boxes, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    found = sorted(((int(b[4]), b) for b in boxes[1:]), key=lambda t: -t[0])
+    if not found:
+        return []
+    if sum(a for a, _ in found) > max_share * height * width or len(found) > max_regions:
+        return None
+    out = []
+    for _, (x, y, w, h, _a) in found:
+        x0, y0 = int(x * scale), int(y * scale)
+        x1 = min(gray.shape[1], int((x + w) * scale + 1))
+        y1 = min(gray.shape[0], int((y + h) * scale + 1))
+        out.append((x0, y0, x1, y1))
+    return out
 
 
 def normalise_ocr_text(text: str) -> str:
