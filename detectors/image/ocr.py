@@ -26,9 +26,9 @@ _SPACE = re.compile(r"\s+")
 
 @dataclass(frozen=True, slots=True)
 class OcrConfig:
-    # limit_type=max bounds the longer side: ~30 ms instead of ~900 ms per photo
-    # with the default (min side >= 736, which upsamples small photos).
-    limit_side_len: int = 480
+    # limit_type=max bounds the longer side (the default bound is the shorter side, which
+    # upsamples small photos); text-line crops below it are read at their own size.
+    limit_side_len: int = 736
     text_score: float = 0.5
     threads: int = 1  # onnxruntime intra-op threads; the crawler runs images in parallel
     max_side: int = 1600  # photos are shrunk to this before OCR

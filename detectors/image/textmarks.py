@@ -28,6 +28,11 @@ DEFAULT_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# OCR drops or merges digits of the stylised "2022" of the emblem's wordmark
+# ("BEIJING 022", "BEIJING 2O22"); the word BEIJING plus such a year still names it.
+_BEIJING_YEAR = re.compile(r"beijing2?[0o]22")
+
+
 def fold(text: str) -> str:
     return _JUNK.sub("", text).casefold()
 
@@ -45,7 +50,8 @@ class NameSpotter:
                 continue
             folded = fold(line.text)
             for mark, spellings in self.names:
-                if any(fold(s) in folded for s in spellings):
+                if any(fold(s) in folded for s in spellings) or (
+                        mark == "北京2022" and _BEIJING_YEAR.search(folded)):
                     score = round(min(1.0, line.score), 4)
                     if mark not in best or score > best[mark].score:
                         best[mark] = InsigniaMatch(mark, score, line.quad, method="ocr")
