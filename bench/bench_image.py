@@ -1,7 +1,9 @@
 """Image benchmark: insignia recall / false-positive rate and time per image, OCR hit rate.
 
 Runs on the generated evaluation set (scripts/make_image_eval_set.py), building it
-first when the directory is missing. Timings are single-core (cv2 and onnxruntime
+first when the directory is missing, then on the shared gallery of labelled real
+images (`gallery_*` keys; detectors.image.evaluation has the split and scoring).
+Timings are single-core (cv2 and onnxruntime
 limited to one thread) and cover matching on a decoded image; decoding is reported
 separately. Figures are CPU time of this process (what one core spends, unaffected by
 other work on a shared machine); wall-clock medians are reported beside them.
@@ -57,7 +59,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def bench_image(quick: bool, set_dir: Path | None = None, ocr: bool = True,
-                failures: bool = False) -> dict[str, Any]:
+                failures: bool = False, gallery: bool = True) -> dict[str, Any]:
     cv2.setNumThreads(1)
     directory = _ensure_set(
         set_dir or REPO / "build" / ("image_eval_quick" if quick else "image_eval"), quick)
@@ -141,9 +143,35 @@ def bench_image(quick: bool, set_dir: Path | None = None, ocr: bool = True,
             "match_plus_ocr_ms_p50": round(p50_match + statistics.median(ocr_ms), 1)
             if ocr_ms else None,
         })
+    if gallery:
+        result.update(_gallery(matcher, engine, references, failures))
     if failures:
         result["failures"] = missed
     return result
+
+
+def _gallery(matcher: InsigniaMatcher, engine: OcrEngine | None,
+             references: tuple[Any, ...], failures: bool) -> dict[str, Any]:
+    """The labelled real images of the shared gallery (references left out by SHA-256)."""
+    from detectors.image.analyze import ImageAnalyzer
+    from detectors.image.evaluation import evaluate_gallery
+
+    analyzer = ImageAnalyzer(matcher, engine)
+    report = evaluate_gallery(realworld_path("images", "gallery"), analyzer.analyze,
+                              {r.digest for r in references})
+    summary = report.summary()
+    out = {
+        "gallery_images": summary["images"],
+        "gallery_excluded_as_references": summary["excluded_as_references"],
+        "gallery_recall": summary["beijing2022_recall"],
+        "gallery_mark_recall": summary["beijing2022_mark_recall"],
+        "gallery_recall_by_mark": summary["recall_by_mark"],
+        "gallery_false_positive_rate": summary["false_positive_rate"],
+        "gallery_analyse_ms_p50": summary["analyse_ms_p50"],
+    }
+    if failures:
+        out["gallery_misses"] = summary["misses"]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", type=Path, default=None, help="evaluation set directory")
     parser.add_argument("--no-ocr", action="store_true")
     parser.add_argument("--failures", action="store_true", help="list misses and false hits")
+    parser.add_argument("--no-gallery", action="store_true", help="generated set only")
     args = parser.parse_args(argv)
-    result = bench_image(args.quick, args.set, ocr=not args.no_ocr, failures=args.failures)
+    result = bench_image(args.quick, args.set, ocr=not args.no_ocr, failures=args.failures,
+                         gallery=not args.no_gallery)
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from console.ratelimit import LoginRateLimiter
 from console.tables import console_engine
 from console.web import ConsoleDeps
 from indexer.base import SearchIndex
+from markwatch.images import list_uploads, save_upload, uploads_dir
 from markwatch.scheduler import CrawlHistory
 from markwatch.settings import Settings
 
@@ -54,4 +56,6 @@ def build_console(
         auth=AuthStore(engine, session_hours=config.session_hours),
         config=config,
         limiter=LoginRateLimiter(config.login_max_failures, config.login_window_seconds),
+        save_reference=functools.partial(save_upload, uploads_dir(settings)),
+        list_references=functools.partial(list_uploads, uploads_dir(settings)),
     )

@@ -157,6 +157,11 @@ def save_upload(directory: Path, *, mark: str, form: str, source: str,
     return entry
 
 
+def list_uploads(directory: Path) -> list[UploadedReference]:
+    """The staff-uploaded references in `directory`, oldest first."""
+    return _read_uploads(directory / MANIFEST_NAME)
+
+
 def _read_uploads(manifest: Path) -> list[UploadedReference]:
     if not manifest.is_file():
         return []

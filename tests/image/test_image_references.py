@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -40,7 +39,7 @@ def _png(colour: tuple[int, int, int] = (30, 60, 200)) -> bytes:
 def test_a_directory_without_a_manifest_that_nothing_describes_is_refused(
         tmp_path: Path) -> None:
     (tmp_path / "x.png").write_bytes(_png())
-    with pytest.raises(ReferenceError, match="no manifest.toml") as info:
+    with pytest.raises(ReferenceError, match=r"no manifest\.toml") as info:
         galleries_in(tmp_path)
     assert info.value.path == tmp_path
 
@@ -62,7 +61,7 @@ def test_own_manifest_is_loaded_and_a_changed_file_is_refused(tmp_path: Path) ->
 
 def test_a_malformed_entry_names_the_manifest(tmp_path: Path) -> None:
     (tmp_path / "manifest.toml").write_text('[[reference]]\nname = "a"\n', encoding="utf-8")
-    with pytest.raises(ReferenceError, match="manifest.toml"):
+    with pytest.raises(ReferenceError, match=r"manifest\.toml"):
         load_reference_dirs([tmp_path])
 
 
