@@ -66,15 +66,18 @@ def load_references(settings: Settings) -> tuple[ReferenceImage, ...]:
     references = load_reference_dirs(reference_dirs(settings))
     if not references and not _warned:
         _warned = True
-        log.warning("no reference images configured (MARKWATCH_REFERENCE_DIRS): insignia "
-                    "matching is off; OCR and the text detectors still run")
+        log.warning(
+            "no reference images configured (MARKWATCH_REFERENCE_DIRS): insignia "
+            "matching is off; OCR and the text detectors still run"
+        )
     return references
 
 
 def build_analyzer(settings: Settings, with_ocr: bool = True) -> ImageAnalyzer:
     references = load_references(settings)
-    return ImageAnalyzer(InsigniaMatcher(references) if references else None,
-                         OcrEngine() if with_ocr else None)
+    return ImageAnalyzer(
+        InsigniaMatcher(references) if references else None, OcrEngine() if with_ocr else None
+    )
 
 
 class ThreadLocalInspector:
@@ -120,8 +123,9 @@ class UploadedReference:
     sha256: str
 
 
-def save_upload(directory: Path, *, mark: str, form: str, source: str,
-                data: bytes) -> UploadedReference:
+def save_upload(
+    directory: Path, *, mark: str, form: str, source: str, data: bytes
+) -> UploadedReference:
     """Store one staff-uploaded reference and append it to the directory's manifest.
 
     The file is named by its SHA-256 (an upload twice is one reference); the manifest
@@ -139,8 +143,9 @@ def save_upload(directory: Path, *, mark: str, form: str, source: str,
     suffix = _SUFFIX.get(decoded.format.upper(), ".img") if decoded.format else ".img"
     file = f"{digest[:16]}{suffix}"
     directory.mkdir(parents=True, exist_ok=True)
-    entry = UploadedReference(f"upload_{digest[:12]}", mark, form.strip(), source.strip(),
-                              file, digest)
+    entry = UploadedReference(
+        f"upload_{digest[:12]}", mark, form.strip(), source.strip(), file, digest
+    )
     manifest = directory / MANIFEST_NAME
     entries = _read_uploads(manifest)
     if all(e.sha256 != digest or e.mark != mark for e in entries):
@@ -167,14 +172,21 @@ def _read_uploads(manifest: Path) -> list[UploadedReference]:
         return []
     from detectors.image.references import parse_manifest
 
-    return [UploadedReference(s.name, s.mark, s.form, s.source, s.file, s.sha256)
-            for s in parse_manifest(manifest).specs]
+    return [
+        UploadedReference(s.name, s.mark, s.form, s.source, s.file, s.sha256)
+        for s in parse_manifest(manifest).specs
+    ]
 
 
 def _manifest_text(entries: list[UploadedReference]) -> str:
     # JSON string literals are valid TOML basic strings for this text.
-    lines = ["# Reference images uploaded by staff in the console (markwatch.images).",
-             "", "[gallery]", 'name = "uploads"', ""]
+    lines = [
+        "# Reference images uploaded by staff in the console (markwatch.images).",
+        "",
+        "[gallery]",
+        'name = "uploads"',
+        "",
+    ]
     for e in entries:
         lines += ["[[reference]]"]
         for key in ("name", "mark", "form", "source", "file", "sha256"):

@@ -23,10 +23,20 @@ MARKS = ("冰墩墩", "雪容融", "冬梦", "飞跃", "奥林匹克五环")
 def _page(request: Request, session: Any, status_code: int = 200, **extra: Any) -> Response:
     deps = deps_of(request)
     listing = deps.list_references() if deps.list_references else []
-    return render(request, "references.html",
-                  {"references": listing, "marks": MARKS, "error": "", "saved": "",
-                   "enabled": deps.save_reference is not None, **extra},
-                  session, status_code=status_code)
+    return render(
+        request,
+        "references.html",
+        {
+            "references": listing,
+            "marks": MARKS,
+            "error": "",
+            "saved": "",
+            "enabled": deps.save_reference is not None,
+            **extra,
+        },
+        session,
+        status_code=status_code,
+    )
 
 
 @router.get("/admin/references")
@@ -47,9 +57,12 @@ async def upload_reference(request: Request, session: AdminForm) -> Response:
     if len(data) > MAX_UPLOAD:
         return _page(request, session, 413, error="image larger than 20 MB")
     try:
-        entry = deps.save_reference(mark=str(form.get("mark", "")),
-                                    form=str(form.get("form", "")),
-                                    source=str(form.get("source", "")), data=data)
+        entry = deps.save_reference(
+            mark=str(form.get("mark", "")),
+            form=str(form.get("form", "")),
+            source=str(form.get("source", "")),
+            data=data,
+        )
     except ValueError as exc:  # UploadError: which field, and why
         return _page(request, session, 400, error=str(exc))
     return redirect(f"/admin/references?saved={entry.name}")

@@ -30,8 +30,12 @@ class AnalyzerConfig:
 class ImageAnalyzer:
     """Runs the insignia matcher (and OCR when given an engine) on listing images."""
 
-    def __init__(self, matcher: InsigniaMatcher | None, ocr: OcrEngine | None = None,
-                 config: AnalyzerConfig | None = None) -> None:
+    def __init__(
+        self,
+        matcher: InsigniaMatcher | None,
+        ocr: OcrEngine | None = None,
+        config: AnalyzerConfig | None = None,
+    ) -> None:
         self.matcher = matcher
         self.ocr = ocr
         self.config = config or AnalyzerConfig()
@@ -40,8 +44,9 @@ class ImageAnalyzer:
     def from_dirs(cls, reference_dirs: Iterable[Path], with_ocr: bool = True) -> ImageAnalyzer:
         """References from the given galleries (none: no matcher); OCR loads on first use."""
         references = load_reference_dirs(reference_dirs)
-        return cls(InsigniaMatcher(references) if references else None,
-                   OcrEngine() if with_ocr else None)
+        return cls(
+            InsigniaMatcher(references) if references else None, OcrEngine() if with_ocr else None
+        )
 
     def analyze(self, name: str, data: bytes) -> ImageEvidence:
         """Evidence for the image called `name` (its path or URL) with content `data`.
@@ -59,8 +64,9 @@ class ImageAnalyzer:
             return ImageEvidence(image=name, error=str(exc))
         matches: list[InsigniaMatch] = []
         if self.matcher is not None:
-            matches = [m for m in self.matcher.match(decoded.bgr)
-                       if m.score >= self.config.min_score]
+            matches = [
+                m for m in self.matcher.match(decoded.bgr) if m.score >= self.config.min_score
+            ]
         text = ""
         error = ""
         if ocr and self.ocr is not None:

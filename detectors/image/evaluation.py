@@ -95,13 +95,16 @@ class GalleryReport:
             if not o.case.marks and o.found:
                 out.append(f"FP {o.case.file}: {', '.join(o.found)} ({', '.join(o.methods)})")
             for mark in sorted(o.case.marks - set(o.found)):
-                out.append(f"miss {o.case.file}: {mark} ({o.case.form}); found "
-                           f"{', '.join(o.found) or 'nothing'}")
+                out.append(
+                    f"miss {o.case.file}: {mark} ({o.case.form}); found "
+                    f"{', '.join(o.found) or 'nothing'}"
+                )
         return out
 
     def summary(self) -> dict[str, object]:
         def r(value: float | None) -> float | None:
             return None if value is None else round(value, 4)
+
         times = [o.ms for o in self.outcomes]
         return {
             "images": len(self.outcomes),
@@ -132,8 +135,11 @@ def load_cases(gallery: Path) -> list[tuple[Case, Path]]:
     return cases
 
 
-def evaluate_gallery(gallery: Path, analyse: Callable[[str, bytes], ImageEvidence],
-                     reference_digests: Iterable[str] = ()) -> GalleryReport:
+def evaluate_gallery(
+    gallery: Path,
+    analyse: Callable[[str, bytes], ImageEvidence],
+    reference_digests: Iterable[str] = (),
+) -> GalleryReport:
     """Runs `analyse` (name, bytes) -> evidence over every labelled image not a reference."""
     digests = set(reference_digests)
     report = GalleryReport()

@@ -69,15 +69,17 @@ class OcrEngine:
                     except ImportError as exc:
                         raise OcrError(f"rapidocr is not installed: {exc}") from None
                     cfg = self.config
-                    self._engine = RapidOCR(params={
-                        "Global.log_level": "error",
-                        "Global.text_score": cfg.text_score,
-                        "Global.use_cls": cfg.use_cls,
-                        "Det.limit_type": "max",
-                        "Det.limit_side_len": cfg.limit_side_len,
-                        "EngineConfig.onnxruntime.intra_op_num_threads": cfg.threads,
-                        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                    })
+                    self._engine = RapidOCR(
+                        params={
+                            "Global.log_level": "error",
+                            "Global.text_score": cfg.text_score,
+                            "Global.use_cls": cfg.use_cls,
+                            "Det.limit_type": "max",
+                            "Det.limit_side_len": cfg.limit_side_len,
+                            "EngineConfig.onnxruntime.intra_op_num_threads": cfg.threads,
+                            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                        }
+                    )
         return self._engine
 
     def boxes(self, image: np.ndarray) -> list[OcrLine]:
@@ -110,8 +112,7 @@ class OcrEngine:
                 continue
             quad: tuple[tuple[float, float], ...] = ()
             if quads is not None and i < len(quads):
-                quad = tuple(((float(x) + dx) * back, (float(y) + dy) * back)
-                             for x, y in quads[i])
+                quad = tuple(((float(x) + dx) * back, (float(y) + dy) * back) for x, y in quads[i])
             score = float(scores[i]) if i < len(scores) else 0.0
             out.append(OcrLine(text.strip(), quad, score))
         return out
@@ -139,8 +140,9 @@ def has_text_strokes(image: np.ndarray, min_share: float) -> bool:
     return float(np.count_nonzero(gradient > 60)) / gradient.size >= min_share
 
 
-def text_regions(image: np.ndarray, max_share: float,
-                 max_regions: int) -> list[tuple[int, int, int, int]] | None:
+def text_regions(
+    image: np.ndarray, max_share: float, max_regions: int
+) -> list[tuple[int, int, int, int]] | None:
     """Boxes (x0, y0, x1, y1) likely to hold text lines, or None to read the whole image.
 
     Classic CV, about a millisecond: strong morphological gradient, closed horizontally
@@ -153,8 +155,9 @@ def text_regions(image: np.ndarray, max_share: float,
     scale = gray.shape[1] / thumb.shape[1]
     gradient = cv2.morphologyEx(thumb, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     strokes = (gradient > 70).astype(np.uint8) * 255
-    lines = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE,
-                             cv2.getStructuringElement(cv2.MORPH_RECT, (15, 5)))
+    lines = cv2.morphologyEx(
+        strokes, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 5))
+    )
     _, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     height, width = thumb.shape
     mask = np.zeros_like(thumb)

@@ -106,21 +106,24 @@ def parse_manifest(manifest: Path, directory: Path | None = None) -> Gallery:
     for entry in raw.get("reference", []):
         try:
             crop = entry.get("crop")
-            specs.append(ReferenceSpec(
-                name=str(entry["name"]),
-                mark=str(entry["mark"]),
-                file=str(entry["file"]),
-                form=str(entry.get("form", "")),
-                source=str(entry.get("source", "")),
-                sha256=str(entry.get("sha256", "")).lower(),
-                crop=_ints(crop, 4, "crop") if crop else None,  # type: ignore[arg-type]
-                matte=_ints(entry.get("matte", (255, 255, 255)), 3, "matte"),  # type: ignore[arg-type]
-                scale=float(entry.get("scale", 1.0)),
-                phash=bool(entry.get("phash", False)),
-            ))
+            specs.append(
+                ReferenceSpec(
+                    name=str(entry["name"]),
+                    mark=str(entry["mark"]),
+                    file=str(entry["file"]),
+                    form=str(entry.get("form", "")),
+                    source=str(entry.get("source", "")),
+                    sha256=str(entry.get("sha256", "")).lower(),
+                    crop=_ints(crop, 4, "crop") if crop else None,  # type: ignore[arg-type]
+                    matte=_ints(entry.get("matte", (255, 255, 255)), 3, "matte"),  # type: ignore[arg-type]
+                    scale=float(entry.get("scale", 1.0)),
+                    phash=bool(entry.get("phash", False)),
+                )
+            )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ReferenceError(f"bad reference entry {entry!r} in {manifest}: {exc}",
-                                 manifest) from None
+            raise ReferenceError(
+                f"bad reference entry {entry!r} in {manifest}: {exc}", manifest
+            ) from None
     gallery = raw.get("gallery", {})
     name = str(gallery.get("name", manifest.stem)) if isinstance(gallery, dict) else manifest.stem
     return Gallery(name, manifest, directory or manifest.parent, tuple(specs))
@@ -134,8 +137,7 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def galleries_in(directory: Path,
-                 bundled: Sequence[Path] | None = None) -> tuple[Gallery, ...]:
+def galleries_in(directory: Path, bundled: Sequence[Path] | None = None) -> tuple[Gallery, ...]:
     """The galleries of one reference directory: its own manifest, else matching bundled ones."""
     if not directory.is_dir():
         raise ReferenceError(f"reference directory {directory} does not exist", directory)
@@ -150,7 +152,9 @@ def galleries_in(directory: Path,
     if not found:
         raise ReferenceError(
             f"reference directory {directory} has no {MANIFEST_NAME} and no bundled "
-            "manifest describes its files", directory)
+            "manifest describes its files",
+            directory,
+        )
     return tuple(found)
 
 
@@ -173,8 +177,9 @@ def load_gallery(gallery: Gallery) -> tuple[ReferenceImage, ...]:
             except OSError as exc:
                 raise ReferenceError(f"cannot read reference image {path}: {exc}", path) from None
         if spec.sha256 and digests[spec.file] != spec.sha256:
-            raise ReferenceError(f"{path} is not the file {gallery.manifest} describes "
-                                 "(SHA-256 differs)", path)
+            raise ReferenceError(
+                f"{path} is not the file {gallery.manifest} describes (SHA-256 differs)", path
+            )
         art, alpha = render_reference(gallery.directory, spec)
         images.append(ReferenceImage(spec, art, alpha, digests[spec.file]))
     return tuple(images)
@@ -189,8 +194,7 @@ def load_reference_dirs(directories: Iterable[Path]) -> tuple[ReferenceImage, ..
     return tuple(out)
 
 
-def render_reference(directory: Path,
-                     spec: ReferenceSpec) -> tuple[np.ndarray, np.ndarray | None]:
+def render_reference(directory: Path, spec: ReferenceSpec) -> tuple[np.ndarray, np.ndarray | None]:
     """(BGR art, alpha or None) after crop and scale."""
     path = directory / spec.file
     try:

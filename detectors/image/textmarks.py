@@ -51,7 +51,8 @@ class NameSpotter:
             folded = fold(line.text)
             for mark, spellings in self.names:
                 if any(fold(s) in folded for s in spellings) or (
-                        mark == "北京2022" and _BEIJING_YEAR.search(folded)):
+                    mark == "北京2022" and _BEIJING_YEAR.search(folded)
+                ):
                     score = round(min(1.0, line.score), 4)
                     if mark not in best or score > best[mark].score:
                         best[mark] = InsigniaMatch(mark, score, line.quad, method="ocr")

@@ -24,8 +24,12 @@ FPR_TARGET = 0.03
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--gallery", type=Path, default=None,
-                        help="folder with labels.json (default: shared real-world gallery)")
+    parser.add_argument(
+        "--gallery",
+        type=Path,
+        default=None,
+        help="folder with labels.json (default: shared real-world gallery)",
+    )
     parser.add_argument("--no-ocr", action="store_true", help="drawings only, no printed names")
 
 
@@ -45,8 +49,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     summary = report.summary()
     recall, fpr = report.beijing_recall(), report.false_positive_rate()
-    summary["targets"] = {"beijing2022_recall": f">= {RECALL_TARGET}",
-                          "false_positive_rate": f"<= {FPR_TARGET}"}
+    summary["targets"] = {
+        "beijing2022_recall": f">= {RECALL_TARGET}",
+        "false_positive_rate": f"<= {FPR_TARGET}",
+    }
     ok = recall is not None and recall >= RECALL_TARGET and (fpr or 0.0) <= FPR_TARGET
     summary["pass"] = ok
     print(json.dumps(summary, ensure_ascii=False, indent=1))

@@ -36,8 +36,7 @@ def _png(colour: tuple[int, int, int] = (30, 60, 200)) -> bytes:
     return buf.tobytes()
 
 
-def test_a_directory_without_a_manifest_that_nothing_describes_is_refused(
-        tmp_path: Path) -> None:
+def test_a_directory_without_a_manifest_that_nothing_describes_is_refused(tmp_path: Path) -> None:
     (tmp_path / "x.png").write_bytes(_png())
     with pytest.raises(ReferenceError, match=r"no manifest\.toml") as info:
         galleries_in(tmp_path)
@@ -48,13 +47,16 @@ def test_own_manifest_is_loaded_and_a_changed_file_is_refused(tmp_path: Path) ->
     (tmp_path / "a.png").write_bytes(_png())
     (tmp_path / "manifest.toml").write_text(
         '[[reference]]\nname = "a"\nmark = "冰墩墩"\nform = "plush toy"\n'
-        'source = "staff photo"\nfile = "a.png"\n', encoding="utf-8")
+        'source = "staff photo"\nfile = "a.png"\n',
+        encoding="utf-8",
+    )
     (ref,) = load_reference_dirs([tmp_path])
     assert (ref.mark, ref.spec.form, ref.spec.source) == ("冰墩墩", "plush toy", "staff photo")
     assert len(ref.digest) == 64
     (tmp_path / "manifest.toml").write_text(
         '[[reference]]\nname = "a"\nmark = "冰墩墩"\nfile = "a.png"\nsha256 = "00"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(ReferenceError, match="SHA-256 differs"):
         load_reference_dirs([tmp_path])
 
@@ -68,17 +70,23 @@ def test_a_malformed_entry_names_the_manifest(tmp_path: Path) -> None:
 def test_staff_upload_lands_in_the_uploads_gallery(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, reference_dirs=(tmp_path / "none",))
     uploads = images_mod.uploads_dir(settings)
-    entry = save_upload(uploads, mark="冰墩墩", form="keychain", source="seized goods, case 7",
-                        data=_png())
-    again = save_upload(uploads, mark="冰墩墩", form="keychain", source="seized goods, case 7",
-                        data=_png())
+    entry = save_upload(
+        uploads, mark="冰墩墩", form="keychain", source="seized goods, case 7", data=_png()
+    )
+    again = save_upload(
+        uploads, mark="冰墩墩", form="keychain", source="seized goods, case 7", data=_png()
+    )
     assert again == entry
     refs = load_reference_dirs([uploads])
     assert [(r.mark, r.spec.form, r.spec.source) for r in refs] == [
-        ("冰墩墩", "keychain", "seized goods, case 7")]
+        ("冰墩墩", "keychain", "seized goods, case 7")
+    ]
     assert uploads in reference_dirs(settings)
-    for kwargs, field in [({"mark": "熊猫"}, "mark"), ({"source": " "}, "source"),
-                          ({"data": b"not an image"}, "file")]:
+    for kwargs, field in [
+        ({"mark": "熊猫"}, "mark"),
+        ({"source": " "}, "source"),
+        ({"data": b"not an image"}, "file"),
+    ]:
         args = {"mark": "冰墩墩", "form": "", "source": "x", "data": _png(), **kwargs}
         with pytest.raises(UploadError) as info:
             save_upload(uploads, **args)  # type: ignore[arg-type]
@@ -86,8 +94,8 @@ def test_staff_upload_lands_in_the_uploads_gallery(tmp_path: Path) -> None:
 
 
 def test_without_references_one_log_line_and_text_still_read(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     empty = tmp_path / "refs"
     empty.mkdir()
     (empty / "manifest.toml").write_text('[gallery]\nname = "empty"\n', encoding="utf-8")
@@ -106,8 +114,12 @@ def test_without_references_one_log_line_and_text_still_read(
 
 def test_printed_names_become_evidence_with_their_box() -> None:
     box = ((10.0, 20.0), (90.0, 20.0), (90.0, 40.0), (10.0, 40.0))
-    lines = [OcrLine("Bing DwenDwen", box, 0.93), OcrLine("BEIJING 022", box, 0.8),
-             OcrLine("冬奥 迎接冰雪之约", box, 0.99), OcrLine("冰墩墩", box, 0.3)]
+    lines = [
+        OcrLine("Bing DwenDwen", box, 0.93),
+        OcrLine("BEIJING 022", box, 0.8),
+        OcrLine("冬奥 迎接冰雪之约", box, 0.99),
+        OcrLine("冰墩墩", box, 0.3),
+    ]
     found = {m.mark: m for m in NameSpotter().spot(lines)}
     assert set(found) == {"冰墩墩", "北京2022"}  # 冬奥 alone is an ordinary word
     assert found["冰墩墩"].quad == box and found["冰墩墩"].method == "ocr"
@@ -120,23 +132,35 @@ def ocr_analyzer(matcher: InsigniaMatcher) -> ImageAnalyzer:
 
 @pytest.mark.parametrize("name", ["pos_003.png", "pos_078.png"])
 def test_clean_title_listing_with_bing_dwen_dwen_in_a_new_rendering_is_flagged(
-        matcher: InsigniaMatcher, images_dir: Path, name: str) -> None:
+    matcher: InsigniaMatcher, images_dir: Path, name: str
+) -> None:
     # A fan drawing and a turtle-graphics rendering: not the reference drawing.
     path = images_dir / "gallery" / name
     evidence = ImageAnalyzer(matcher).analyze_path(path)
     found = {m.mark: m for m in evidence.insignia}
     assert "冰墩墩" in found, evidence
-    listing = Listing(id="pdd:7", platform="pdd", title="冬季毛绒公仔 儿童新年礼物 可爱玩偶",
-                      price=29.9, images=(str(path),))
+    listing = Listing(
+        id="pdd:7",
+        platform="pdd",
+        title="冬季毛绒公仔 儿童新年礼物 可爱玩偶",
+        price=29.9,
+        images=(str(path),),
+    )
     finding = Detector(load_catalog()).detect(listing, images=[evidence])
     assert finding.verdict != "clear"
-    reasons = [r for m in finding.marks if m.mark == "冰墩墩" for r in m.reasons
-               if r.code == "insignia_in_image"]
+    reasons = [
+        r
+        for m in finding.marks
+        if m.mark == "冰墩墩"
+        for r in m.reasons
+        if r.code == "insignia_in_image"
+    ]
     assert reasons and found["冰墩墩"].region_text() in reasons[0].evidence
 
 
-def test_printed_beijing_2022_is_found_with_its_region(ocr_analyzer: ImageAnalyzer,
-                                                      images_dir: Path) -> None:
+def test_printed_beijing_2022_is_found_with_its_region(
+    ocr_analyzer: ImageAnalyzer, images_dir: Path
+) -> None:
     # An event card: a small pictogram the matcher does not know, and the wordmark.
     evidence = ocr_analyzer.analyze_path(images_dir / "gallery" / "pos_064.jpg")
     found = {m.mark: m for m in evidence.insignia}
@@ -146,12 +170,13 @@ def test_printed_beijing_2022_is_found_with_its_region(ocr_analyzer: ImageAnalyz
 
 
 def test_gallery_scores_stay_at_their_measured_level(
-        ocr_analyzer: ImageAnalyzer, references: tuple[ReferenceImage, ...],
-        images_dir: Path) -> None:
+    ocr_analyzer: ImageAnalyzer, references: tuple[ReferenceImage, ...], images_dir: Path
+) -> None:
     # Regression floor at the level measured when this was written (0.70 recall,
     # 1 of 31 negatives); the target (0.90 at <= 3%) is not reached yet.
-    report = evaluate_gallery(images_dir / "gallery", ocr_analyzer.analyze,
-                              {r.digest for r in references})
+    report = evaluate_gallery(
+        images_dir / "gallery", ocr_analyzer.analyze, {r.digest for r in references}
+    )
     assert {"pos_006.png", "pos_037.png"} <= set(report.excluded)
     assert not set(report.excluded) & {o.case.file for o in report.outcomes}
     recall = report.beijing_recall()

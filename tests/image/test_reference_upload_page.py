@@ -40,26 +40,39 @@ def test_admin_uploads_a_reference_and_bad_uploads_get_a_clear_error(tmp_path: P
             page = client.get("/admin/references")
             assert page.status_code == 200 and 'id="reference-upload"' in page.text
             form = {"csrf": csrf, "mark": "冰墩墩", "form": "plush toy", "source": "case 12"}
-            sent = client.post("/admin/references", data=form,
-                               files={"file": ("toy.jpg", _jpeg(), "image/jpeg")})
+            sent = client.post(
+                "/admin/references", data=form, files={"file": ("toy.jpg", _jpeg(), "image/jpeg")}
+            )
             assert sent.status_code == 303, sent.text
             listed = client.get("/admin/references")
             assert "plush toy" in listed.text and "case 12" in listed.text
             (ref,) = load_reference_dirs([uploads])
             assert (ref.mark, ref.spec.form) == ("冰墩墩", "plush toy")
 
-            bad = client.post("/admin/references", data={**form, "mark": "熊猫"},
-                              files={"file": ("toy.jpg", _jpeg(), "image/jpeg")})
+            bad = client.post(
+                "/admin/references",
+                data={**form, "mark": "熊猫"},
+                files={"file": ("toy.jpg", _jpeg(), "image/jpeg")},
+            )
             assert bad.status_code == 400 and "unknown mark" in bad.text
-            junk = client.post("/admin/references", data=form,
-                               files={"file": ("x.jpg", b"not an image", "image/jpeg")})
+            junk = client.post(
+                "/admin/references",
+                data=form,
+                files={"file": ("x.jpg", b"not an image", "image/jpeg")},
+            )
             assert junk.status_code == 400 and "not a usable image" in junk.text
-            forged = client.post("/admin/references", data={**form, "csrf": "x"},
-                                 files={"file": ("toy.jpg", _jpeg(), "image/jpeg")})
+            forged = client.post(
+                "/admin/references",
+                data={**form, "csrf": "x"},
+                files={"file": ("toy.jpg", _jpeg(), "image/jpeg")},
+            )
             assert forged.status_code == 403
             staff_csrf = login(client, "staff")
-            denied = client.post("/admin/references", data={**form, "csrf": staff_csrf},
-                                 files={"file": ("toy.jpg", _jpeg(), "image/jpeg")})
+            denied = client.post(
+                "/admin/references",
+                data={**form, "csrf": staff_csrf},
+                files={"file": ("toy.jpg", _jpeg(), "image/jpeg")},
+            )
             assert denied.status_code in (302, 303, 403)
     finally:
         seeded.deps.backend.index.close()
