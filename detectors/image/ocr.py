@@ -4,9 +4,12 @@ The models ship inside the rapidocr wheel, so this works offline. The engine is
 built on first use by its owner, never at import time: loading the ONNX models
 takes about a second and most callers may never need OCR.
 
-Speed (one core): detection runs on the photo shrunk to `limit_side_len`, the
-direction classifier is off (listing text is upright; rotated text costs a second
-model per box), and a cheap gradient test skips photos with no text-like strokes.
+Speed (one core): a cheap gradient test skips photos with no text-like strokes;
+classic-CV text-line regions are cut out, and the detector runs on each (or on the
+whole photo when text is everywhere) at no more than `fallback_det_side`; only the
+boxes it finds that are tall and wide enough to hold a name, at most
+`fallback_max_lines` of them, are recognised, on crops of the full-size photo. The
+direction classifier is off (listing text is upright).
 """
 
 from __future__ import annotations
@@ -39,6 +42,14 @@ class OcrConfig:
     # when they cover more than this share of the photo the whole photo is read.
     max_region_share: float = 0.35
     max_regions: int = 8
+    # Whole-photo fallback: the detector sees the photo at this side only, and only
+    # the text-line boxes it finds are recognised, on crops of the full-size photo.
+    fallback_det_side: int = 352
+    fallback_max_lines: int = 6
+    # A box this low (input pixels at `max_side`) or this narrow cannot hold a
+    # readable name: recognising it would only cost time.
+    min_line_height: int = 9
+    min_line_aspect: float = 1.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,32 +101,79 @@ class OcrEngine:
             return []
         back = image.shape[1] / small.shape[1]
         regions = text_regions(small, cfg.max_region_share, cfg.max_regions)
-        if regions is None:  # text all over: one pass over the (detector-sized) photo
-            return self._read(small, 0, 0, back)
+        if regions is None:  # text all over: detect on a small copy, read the lines only
+            return self._read_lines(small, 0, 0, back)
         out: list[OcrLine] = []
         for x0, y0, x1, y1 in regions:
-            out += self._read(small[y0:y1, x0:x1], x0, y0, back)
+            out += self._read_lines(small[y0:y1, x0:x1], x0, y0, back)
         return out
 
-    def _read(self, crop: np.ndarray, dx: int, dy: int, back: float) -> list[OcrLine]:
+    def _read_lines(self, image: np.ndarray, dx: int, dy: int, back: float) -> list[OcrLine]:
+        """Detector on a `fallback_det_side` copy, recogniser on the best line crops.
+
+        Detection cost grows with the pixel count and recognition with the number
+        of boxes, so the small copy and the capped, filtered box list keep a busy
+        photo's cost near that of a few crops.
+        """
+        cfg = self.config
         engine = self._load()
+        tiny = downscale(image, cfg.fallback_det_side)
+        up = image.shape[1] / tiny.shape[1]
         try:
-            result = engine(np.ascontiguousarray(crop))
+            found = engine(np.ascontiguousarray(tiny), use_det=True, use_cls=False, use_rec=False)
         except (RuntimeError, ValueError, TypeError) as exc:
             raise OcrError(f"OCR failed: {exc}") from None
-        texts = getattr(result, "txts", None) or ()
-        quads = getattr(result, "boxes", None)
-        scores = getattr(result, "scores", None) or ()
-        out = []
-        for i, text in enumerate(texts):
-            if not text or not text.strip():
+        quads = getattr(found, "boxes", None)
+        if quads is None or len(quads) == 0:
+            return []
+        height, width = image.shape[:2]
+        boxes = []
+        for quad in quads:
+            points = np.asarray(quad, dtype=np.float32) * up
+            x0, y0 = points.min(axis=0)
+            x1, y1 = points.max(axis=0)
+            w, h = x1 - x0, y1 - y0
+            if h < cfg.min_line_height or w < cfg.min_line_aspect * h:
+                continue  # a speck or a single glyph: no mark name fits
+            boxes.append((float(w * h), x0, y0, x1, y1))
+        # The biggest lines first: printed names on packaging are the large text.
+        boxes.sort(key=lambda b: -b[0])
+        out: list[OcrLine] = []
+        for _, x0, y0, x1, y1 in boxes[: cfg.fallback_max_lines]:
+            pad = max(2.0, 0.1 * (y1 - y0))  # the det box already has its margin
+            left, top = int(max(0, x0 - pad)), int(max(0, y0 - pad))
+            right, bottom = int(min(width, x1 + pad + 1)), int(min(height, y1 + pad + 1))
+            crop = np.ascontiguousarray(image[top:bottom, left:right])
+            try:
+                result = engine(crop, use_det=False, use_cls=False, use_rec=True)
+            except (RuntimeError, ValueError, TypeError) as exc:
+                raise OcrError(f"OCR failed: {exc}") from None
+            texts = getattr(result, "txts", None) or ()
+            scores = getattr(result, "scores", None) or ()
+            if not texts or not texts[0] or not texts[0].strip():
                 continue
-            quad: tuple[tuple[float, float], ...] = ()
-            if quads is not None and i < len(quads):
-                quad = tuple(((float(x) + dx) * back, (float(y) + dy) * back) for x, y in quads[i])
-            score = float(scores[i]) if i < len(scores) else 0.0
-            out.append(OcrLine(text.strip(), quad, score))
+            score = float(scores[0]) if scores else 0.0
+            if score < cfg.text_score:
+                continue
+            quad_out = tuple(
+                ((x + dx) * back, (y + dy) * back)
+                for x, y in ((left, top), (right, top), (right, bottom), (left, bottom))
+            )
+            out.append(OcrLine(texts[0].strip(), quad_out, score))
+        # Top to bottom, as the engine orders a whole-photo read.
+        out.sort(key=lambda line: (line.quad[0][1], line.quad[0][0]))
         return out
+
+    def warm_up(self) -> None:
+        """Load both models and run each once, so the first photo pays no set-up."""
+        line = np.full((48, 200, 3), 255, np.uint8)
+        cv2.putText(line, "WARM UP", (8, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 3)
+        engine = self._load()
+        try:
+            engine(line, use_det=True, use_cls=False, use_rec=False)
+            engine(line, use_det=False, use_cls=False, use_rec=True)
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise OcrError(f"OCR failed: {exc}") from None
 
     def lines(self, image: np.ndarray) -> list[str]:
         """Recognised text lines, top to bottom as the engine reports them."""

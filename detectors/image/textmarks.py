@@ -28,9 +28,10 @@ DEFAULT_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-# OCR drops or merges digits of the stylised "2022" of the emblem's wordmark
-# ("BEIJING 022", "BEIJING 2O22"); the word BEIJING plus such a year still names it.
-_BEIJING_YEAR = re.compile(r"beijing2?[0o]22")
+# OCR drops or misreads digits of the stylised "2022" of the emblem's wordmark
+# ("BEIJING 022", "BEIJING 2O22", "BEIJING Z022"); the word BEIJING plus such a year
+# still names it.
+_BEIJING_YEAR = re.compile(r"beijing[2z]?[0o][2z]{2}")
 
 
 def fold(text: str) -> str:
