@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from console.backend import BlockedTarget, GrantError, NotFound, WatchlistError
 from console.params import BadCursor
-from console.routes import admin, alerts, api, auth_pages, dashboard, portal, search
+from console.routes import admin, alerts, api, auth_pages, dashboard, portal, references, search
 from console.web import ConsoleDeps, LoginRequired, current_session, redirect, render, template_env
 
 STATIC = Path(__file__).parent / "static"
@@ -51,7 +51,7 @@ def create_app(deps: ConsoleDeps) -> FastAPI:
     app.state.deps = deps
     app.state.templates = template_env()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth_pages, search, alerts, dashboard, portal, admin, api):
+    for module in (auth_pages, search, alerts, dashboard, portal, admin, references, api):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -7,7 +7,7 @@ templates: a page or API route states the roles it needs and the dependency refu
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,6 +37,9 @@ class ConsoleDeps:
     auth: AuthStore
     config: ConsoleConfig
     limiter: LoginRateLimiter
+    # Staff reference uploads (catalog page); None when the console runs without them.
+    save_reference: Callable[..., Any] | None = None
+    list_references: Callable[[], Sequence[Any]] | None = None
 
 
 class LoginRequired(Exception):

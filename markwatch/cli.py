@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "detect",
     "extract",
     "eval",
+    "eval_images",
     "serve",
     "schedule",
     "evidence",

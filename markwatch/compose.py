@@ -112,9 +112,10 @@ def alert_services(settings: Settings) -> Iterator[tuple[AlertStore, dict[str, C
 def build_image_stage(settings: Settings, catalog: Catalog) -> ImageStage | None:
     if not settings.images:
         return None
-    from markwatch.images import ThreadLocalInspector  # OpenCV/onnxruntime: load on demand
+    # OpenCV/onnxruntime: load on demand
+    from markwatch.images import ThreadLocalInspector, load_references
 
-    inspector = ThreadLocalInspector()
+    inspector = ThreadLocalInspector(load_references(settings))
     # The product noun closing each GI name (人参, 大米, 绿豆 …) gates OCR.
     words = sorted({m.name[-2:] for m in catalog.marks if m.kind == "gi" and len(m.name) > 2})
     return ImageStage(inspector, inspector.executor, settings.data_dir / "images", tuple(words))

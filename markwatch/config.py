@@ -41,6 +41,7 @@ class MarkwatchTable(_Table):
     db_url: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
     catalog_dirs: list[str] = []
+    reference_dirs: list[str] = []  # insignia reference galleries (manifest per directory)
     images: bool = True
     allowed_hosts: list[str] = []
     admin_user: str | None = None

@@ -5,6 +5,7 @@ Part of the composition root: the console itself never imports markwatch.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from console.ratelimit import LoginRateLimiter
 from console.tables import console_engine
 from console.web import ConsoleDeps
 from indexer.base import SearchIndex
+from markwatch.images import list_uploads, save_upload, uploads_dir
 from markwatch.scheduler import CrawlHistory, history_target
 from markwatch.settings import Settings
 from netpolicy import AddressPolicy
@@ -67,4 +69,6 @@ def build_console(
             delay_seconds=config.login_delay_seconds,
             engine=engine,  # shared by every console process on this database
         ),
+        save_reference=functools.partial(save_upload, uploads_dir(settings)),
+        list_references=functools.partial(list_uploads, uploads_dir(settings)),
     )

@@ -1,4 +1,10 @@
-"""Image inspection for crawls and `markwatch detect`: one analyzer per worker thread.
+"""Image inspection for crawls and `markwatch detect`: references, one analyzer per thread.
+
+Reference galleries come from `reference_dirs` (MARKWATCH_REFERENCE_DIRS) plus the staff
+uploads under `<data_dir>/references`. With neither, a development checkout falls back
+to the shared real-world `images/` folder (through testbed.realworld) when it is there.
+With no references at all the matcher is off, said once in the log; OCR and the text
+detectors still run.
 
 OpenCV's feature detectors are not documented as thread-safe, so each worker thread
 builds its own matcher (about a second, once); OCR models load on first use.
@@ -6,25 +12,84 @@ builds its own matcher (about a second, once); OCR models load on first use.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 from detectors.image.analyze import ImageAnalyzer
+from detectors.image.decode import ImageDecodeError, decode_image
 from detectors.image.insignia import InsigniaMatcher
 from detectors.image.ocr import OcrEngine
-from detectors.image.references import load_references
+from detectors.image.references import (
+    INSIGNIA_MARKS,
+    MANIFEST_NAME,
+    ReferenceError,
+    ReferenceImage,
+    load_reference_dirs,
+)
 from detectors.types import ImageEvidence
+from markwatch.settings import Settings
+
+log = logging.getLogger("markwatch.images")
+UPLOADS = "references"
+_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp"}
+_warned = False
+
+
+def uploads_dir(settings: Settings) -> Path:
+    return settings.data_dir / UPLOADS
+
+
+def reference_dirs(settings: Settings) -> tuple[Path, ...]:
+    """The galleries to load, in order: configured, then staff uploads (then the dev default)."""
+    found = list(settings.reference_dirs)
+    uploads = uploads_dir(settings)
+    if (uploads / MANIFEST_NAME).is_file():
+        found.append(uploads)
+    if not settings.reference_dirs:
+        from testbed.realworld import RealWorldDataMissing, realworld_path
+
+        try:
+            found.insert(0, realworld_path("images"))
+        except RealWorldDataMissing:
+            pass
+    return tuple(found)
+
+
+def load_references(settings: Settings) -> tuple[ReferenceImage, ...]:
+    """Every configured reference; none gives one log line, not an error."""
+    global _warned
+    references = load_reference_dirs(reference_dirs(settings))
+    if not references and not _warned:
+        _warned = True
+        log.warning(
+            "no reference images configured (MARKWATCH_REFERENCE_DIRS): insignia "
+            "matching is off; OCR and the text detectors still run"
+        )
+    return references
+
+
+def build_analyzer(settings: Settings, with_ocr: bool = True) -> ImageAnalyzer:
+    references = load_references(settings)
+    return ImageAnalyzer(
+        InsigniaMatcher(references) if references else None, OcrEngine() if with_ocr else None
+    )
 
 
 class ThreadLocalInspector:
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, references: tuple[ReferenceImage, ...], workers: int = 2) -> None:
+        self.references = references
         self._local = threading.local()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="images")
 
     def _analyzers(self) -> tuple[ImageAnalyzer, ImageAnalyzer]:
         pair = getattr(self._local, "pair", None)
         if pair is None:
-            matcher = InsigniaMatcher(load_references())
+            matcher = InsigniaMatcher(self.references) if self.references else None
             pair = (ImageAnalyzer(matcher), ImageAnalyzer(matcher, OcrEngine()))
             self._local.pair = pair
         return pair
@@ -35,3 +100,96 @@ class ThreadLocalInspector:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+# ----------------------------------------------------------------- staff uploads
+
+
+class UploadError(ValueError):
+    """A reference upload was refused; `field` names the bad part of the request."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedReference:
+    name: str
+    mark: str
+    form: str
+    source: str
+    file: str
+    sha256: str
+
+
+def save_upload(
+    directory: Path, *, mark: str, form: str, source: str, data: bytes
+) -> UploadedReference:
+    """Store one staff-uploaded reference and append it to the directory's manifest.
+
+    The file is named by its SHA-256 (an upload twice is one reference); the manifest
+    is rewritten whole, so a reader never sees half an entry.
+    """
+    if mark not in INSIGNIA_MARKS:
+        raise UploadError(f"unknown mark {mark!r}; one of {', '.join(INSIGNIA_MARKS)}", "mark")
+    if not source.strip():
+        raise UploadError("say where the image comes from (source)", "source")
+    try:
+        decoded = decode_image(data)
+    except ImageDecodeError as exc:
+        raise UploadError(f"not a usable image: {exc}", "file") from None
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = _SUFFIX.get(decoded.format.upper(), ".img") if decoded.format else ".img"
+    file = f"{digest[:16]}{suffix}"
+    directory.mkdir(parents=True, exist_ok=True)
+    entry = UploadedReference(
+        f"upload_{digest[:12]}", mark, form.strip(), source.strip(), file, digest
+    )
+    manifest = directory / MANIFEST_NAME
+    entries = _read_uploads(manifest)
+    if all(e.sha256 != digest or e.mark != mark for e in entries):
+        (directory / file).write_bytes(data)
+        entries.append(entry)
+        tmp = manifest.with_suffix(".tmp")
+        tmp.write_text(_manifest_text(entries), encoding="utf-8")
+        tmp.replace(manifest)
+    # Loading it proves the manifest and image are usable before anyone relies on them.
+    try:
+        load_reference_dirs([directory])
+    except ReferenceError as exc:
+        raise UploadError(str(exc), "file") from None
+    return entry
+
+
+def list_uploads(directory: Path) -> list[UploadedReference]:
+    """The staff-uploaded references in `directory`, oldest first."""
+    return _read_uploads(directory / MANIFEST_NAME)
+
+
+def _read_uploads(manifest: Path) -> list[UploadedReference]:
+    if not manifest.is_file():
+        return []
+    from detectors.image.references import parse_manifest
+
+    return [
+        UploadedReference(s.name, s.mark, s.form, s.source, s.file, s.sha256)
+        for s in parse_manifest(manifest).specs
+    ]
+
+
+def _manifest_text(entries: list[UploadedReference]) -> str:
+    # JSON string literals are valid TOML basic strings for this text.
+    lines = [
+        "# Reference images uploaded by staff in the console (markwatch.images).",
+        "",
+        "[gallery]",
+        'name = "uploads"',
+        "",
+    ]
+    for e in entries:
+        lines += ["[[reference]]"]
+        for key in ("name", "mark", "form", "source", "file", "sha256"):
+            lines.append(f"{key} = {json.dumps(getattr(e, key), ensure_ascii=False)}")
+        lines.append("")
+    return "\n".join(lines)

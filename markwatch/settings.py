@@ -43,6 +43,8 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     webhook_urls: tuple[str, ...] = ()
     catalog_dirs: tuple[Path, ...] = ()
+    # Reference galleries of the insignia (images + manifest.toml), see detectors.image.references
+    reference_dirs: tuple[Path, ...] = ()
     images: bool = True  # look inside listing photos (insignia matching, OCR)
     # host:port pairs exempt from the outbound-URL guard (a staff-run receiver, the testbed)
     allowed_hosts: tuple[str, ...] = ()
@@ -103,6 +105,7 @@ ENVIRONMENT: Mapping[str, tuple[str, str, Callable[[str], Any]]] = {
     "MARKWATCH_DB_URL": ("markwatch", "db_url", str),
     "MARKWATCH_REDIS_URL": ("markwatch", "redis_url", str),
     "MARKWATCH_CATALOG_DIRS": ("markwatch", "catalog_dirs", _as_list),
+    "MARKWATCH_REFERENCE_DIRS": ("markwatch", "reference_dirs", _as_list),
     "MARKWATCH_IMAGES": ("markwatch", "images", _as_flag),
     "MARKWATCH_ALLOWED_HOSTS": ("markwatch", "allowed_hosts", _as_list),
     "MARKWATCH_ADMIN_USER": ("markwatch", "admin_user", str),
@@ -195,6 +198,7 @@ def _settings(tree: ConfigFile) -> Settings:
         redis_url=core.redis_url,
         webhook_urls=tuple(tree.alerts.webhook_urls),
         catalog_dirs=tuple(Path(p) for p in core.catalog_dirs),
+        reference_dirs=tuple(Path(p) for p in core.reference_dirs),
         images=core.images,
         allowed_hosts=tuple(core.allowed_hosts),
         admin_user=core.admin_user,

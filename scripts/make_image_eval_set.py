@@ -34,8 +34,17 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 REPO = Path(__file__).resolve().parents[1]
-CATALOG_IMAGES = REPO / "detectors" / "catalog" / "images"
-BACKGROUND_PHOTOS = REPO / "tests" / "image" / "fixtures"
+if str(REPO) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(REPO))
+
+from testbed.realworld import realworld_path  # noqa: E402
+
+
+def _images_dir() -> Path:
+    """The third-party artwork and photos: read in place, never copied here."""
+    return realworld_path("images")
+
+
 DEFAULT_OUT = REPO / "build" / "image_eval"
 NOMINAL_SIDE = 500  # longer side of a mark at transform scale 1.0
 
@@ -165,7 +174,7 @@ def _sc_face_index(path: str) -> int:
 
 def load_asset(asset: MarkAsset) -> np.ndarray:
     """RGBA uint8 array of the asset art."""
-    with Image.open(CATALOG_IMAGES / asset.file) as img:
+    with Image.open(_images_dir() / asset.file) as img:
         rgba = img.convert("RGBA")
     if asset.crop:
         rgba = rgba.crop(asset.crop)
@@ -182,7 +191,7 @@ def load_asset(asset: MarkAsset) -> np.ndarray:
 
 def load_photos() -> list[np.ndarray]:
     photos = []
-    for path in sorted(BACKGROUND_PHOTOS.glob("ginseng_*.jpg")):
+    for path in sorted(_images_dir().glob("ginseng_*.jpg")):
         with Image.open(path) as img:
             rgba = img.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -752,7 +761,7 @@ def generate(seed: int, quick: bool) -> Iterator[Sample]:
 
 def _near_miss_art() -> list[np.ndarray]:
     """Real unofficial Winter-Games artwork that must not count as the protected marks."""
-    path = BACKGROUND_PHOTOS / "negative_unofficial_dongao_text_logo.png"
+    path = _images_dir() / "negative_unofficial_dongao_text_logo.png"
     if not path.exists():
         return []
     with Image.open(path) as img:

@@ -2,25 +2,29 @@
 
 Pure: bytes in, evidence out. Fetching http(s) images is the caller's job
 (markwatch.image_fetch); a bad image becomes `ImageEvidence(error=...)` so one
-broken photo never stops a run.
+broken photo never stops a run. Without reference images there is no matcher:
+OCR (and the text detectors downstream) still run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from detectors.image.decode import DecodeLimits, ImageDecodeError, decode_image
 from detectors.image.insignia import InsigniaMatcher
 from detectors.image.ocr import OcrEngine, OcrError
-from detectors.image.references import load_references
-from detectors.types import ImageEvidence
+from detectors.image.references import load_reference_dirs
+from detectors.image.textmarks import NameSpotter
+from detectors.types import ImageEvidence, InsigniaMatch
 
 
 @dataclass(frozen=True, slots=True)
 class AnalyzerConfig:
     limits: DecodeLimits = field(default_factory=DecodeLimits)
     min_score: float = 0.0  # drop insignia matches scoring below this
+    spotter: NameSpotter = field(default_factory=NameSpotter)
 
 
 class ImageAnalyzer:
@@ -28,7 +32,7 @@ class ImageAnalyzer:
 
     def __init__(
         self,
-        matcher: InsigniaMatcher,
+        matcher: InsigniaMatcher | None,
         ocr: OcrEngine | None = None,
         config: AnalyzerConfig | None = None,
     ) -> None:
@@ -37,9 +41,12 @@ class ImageAnalyzer:
         self.config = config or AnalyzerConfig()
 
     @classmethod
-    def default(cls, with_ocr: bool = True) -> ImageAnalyzer:
-        """The catalog's reference images; OCR loads its models on first use."""
-        return cls(InsigniaMatcher(load_references()), OcrEngine() if with_ocr else None)
+    def from_dirs(cls, reference_dirs: Iterable[Path], with_ocr: bool = True) -> ImageAnalyzer:
+        """References from the given galleries (none: no matcher); OCR loads on first use."""
+        references = load_reference_dirs(reference_dirs)
+        return cls(
+            InsigniaMatcher(references) if references else None, OcrEngine() if with_ocr else None
+        )
 
     def analyze(self, name: str, data: bytes) -> ImageEvidence:
         """Evidence for the image called `name` (its path or URL) with content `data`.
@@ -50,23 +57,30 @@ class ImageAnalyzer:
         return self.inspect(name, data, ocr=self.ocr is not None)
 
     def inspect(self, name: str, data: bytes, *, ocr: bool) -> ImageEvidence:
-        """As `analyze`, choosing per image whether to pay for OCR (~10x the matching)."""
+        """As `analyze`, choosing per image whether to pay for OCR."""
         try:
             decoded = decode_image(data, self.config.limits)
         except ImageDecodeError as exc:
             return ImageEvidence(image=name, error=str(exc))
-        matches = tuple(
-            m for m in self.matcher.match(decoded.bgr) if m.score >= self.config.min_score
-        )
+        matches: list[InsigniaMatch] = []
+        if self.matcher is not None:
+            matches = [
+                m for m in self.matcher.match(decoded.bgr) if m.score >= self.config.min_score
+            ]
         text = ""
         error = ""
         if ocr and self.ocr is not None:
             try:
-                text = self.ocr.read(decoded.bgr)
+                lines = self.ocr.boxes(decoded.bgr)
             except OcrError as exc:
                 # Insignia evidence is still worth reporting without the text.
                 error = str(exc)
-        return ImageEvidence(image=name, ocr_text=text, insignia=matches, error=error)
+            else:
+                text = "\n".join(line.text for line in lines)
+                seen = {m.mark for m in matches}
+                # A printed name is evidence with its own region (the text box).
+                matches += [m for m in self.config.spotter.spot(lines) if m.mark not in seen]
+        return ImageEvidence(image=name, ocr_text=text, insignia=tuple(matches), error=error)
 
     def analyze_path(self, path: str | Path) -> ImageEvidence:
         """Evidence for a local file; unreadable files give an evidence error."""

@@ -115,7 +115,11 @@ class _FeatureIndex:
     """
 
     def __init__(
-        self, sets: list[tuple[int, _Features]], binary: bool, same_point_px: float
+        self,
+        sets: list[tuple[int, _Features]],
+        binary: bool,
+        same_point_px: float,
+        marks: Sequence[str],
     ) -> None:
         usable = [
             (ref, f) for ref, f in sets if f.descriptors is not None and len(f.descriptors) > 0
@@ -125,8 +129,12 @@ class _FeatureIndex:
         self._owner = np.concatenate(
             [np.full(len(f.keypoints), ref, np.int64) for ref, f in usable]
         )
+        # References of one mark (poses, renderings) back one hypothesis: they are not
+        # each other's competitors in the ratio test.
+        mark_ids = {m: i for i, m in enumerate(dict.fromkeys(marks))}
+        self._mark_of = np.array([mark_ids[m] for m in marks], np.int64)
         self.points = np.concatenate([f.keypoints for _, f in usable])
-        self._k = 2 + max(sum(1 for r, _ in usable if r == ref) for ref, _ in usable)
+        self._k = 2 + max(sum(1 for r, _ in usable if marks[r] == marks[ref]) for ref, _ in usable)
         self._same_point_px = same_point_px
         params: dict[str, bool | int | float | str]
         if binary:  # FLANN_INDEX_LSH for ORB's binary descriptors
@@ -163,6 +171,8 @@ class _FeatureIndex:
         same = owner == owner[:, :1]
         if self._same_point_px > 0:
             same &= np.hypot(offset[..., 0], offset[..., 1]) <= self._same_point_px
+        mark = np.where(valid, self._mark_of[np.where(valid, owner, 0)], -1)
+        same |= valid & (owner != owner[:, :1]) & (mark == mark[:, :1])
         competitor = valid & ~same
         second = np.where(competitor, dist, np.inf).min(axis=1)
         # No distinct competitor within reach means no evidence either.
@@ -204,12 +214,16 @@ class InsigniaMatcher:
         )
         self._references = tuple(self._prepare(r, reference_orb, sift) for r in references)
         self._orb_index = _FeatureIndex(
-            [(i, f) for i, r in enumerate(self._references) for f in r.orb], True, cfg.same_point_px
+            [(i, f) for i, r in enumerate(self._references) for f in r.orb],
+            True,
+            cfg.same_point_px,
+            [r.mark for r in self._references],
         )
         self._sift_index = _FeatureIndex(
             [(i, f) for i, r in enumerate(self._references) for f in r.sift],
             False,
             cfg.same_point_px,
+            [r.mark for r in self._references],
         )
 
     @property

@@ -1,8 +1,18 @@
-"""Reference artwork of the protected insignia, read from the catalog's manifest."""
+"""Reference galleries of the protected insignia: manifests plus image directories.
+
+References are deployment data, not code. A reference directory holds images and,
+usually, a `manifest.toml` that names the mark, form (pose, rendering) and source of
+each image. A directory without its own manifest is described by a bundled manifest
+(`detectors/catalog/references/*.toml`) when it holds every file that manifest names
+with the same SHA-256: that is how a known third-party gallery is used in place,
+without copying its images anywhere.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,16 +20,19 @@ import cv2
 import numpy as np
 from PIL import Image
 
-# The catalog folder shipped with the package (detectors/catalog/images).
-DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parents[1] / "catalog" / "images"
 MANIFEST_NAME = "manifest.toml"
+BUNDLED_MANIFEST_DIR = Path(__file__).resolve().parents[1] / "catalog" / "references"
 
 # Canonical catalog names of the marks the image matcher knows.
 INSIGNIA_MARKS: tuple[str, ...] = ("冰墩墩", "雪容融", "冬梦", "飞跃", "奥林匹克五环")
 
 
 class ReferenceError(ValueError):
-    """The manifest or a reference image is missing or malformed."""
+    """A manifest or a reference image is missing or malformed; `path` names it."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +40,9 @@ class ReferenceSpec:
     name: str
     mark: str
     file: str
+    form: str = ""
+    source: str = ""
+    sha256: str = ""  # of the file's bytes; checked when the manifest gives it
     crop: tuple[int, int, int, int] | None = None
     matte: tuple[int, int, int] = (255, 255, 255)  # RGB behind transparent pixels
     scale: float = 1.0
@@ -34,10 +50,21 @@ class ReferenceSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Gallery:
+    """One manifest: its references and the directory their files are read from."""
+
+    name: str
+    manifest: Path
+    directory: Path
+    specs: tuple[ReferenceSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ReferenceImage:
     spec: ReferenceSpec
     art: np.ndarray  # BGR colours of the artwork itself
     alpha: np.ndarray | None = None  # uint8 coverage; None when the art is opaque
+    digest: str = ""  # SHA-256 of the source file (evaluations exclude these images)
 
     @property
     def name(self) -> str:
@@ -63,12 +90,18 @@ class ReferenceImage:
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def load_manifest(directory: Path = DEFAULT_REFERENCE_DIR) -> tuple[ReferenceSpec, ...]:
-    path = directory / MANIFEST_NAME
+def _ints(value: object, count: int, what: str) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple) or len(value) != count:
+        raise ValueError(f"{what} must be a list of {count} integers")
+    return tuple(int(v) for v in value)
+
+
+def parse_manifest(manifest: Path, directory: Path | None = None) -> Gallery:
+    """The gallery a manifest describes; its files live in `directory` (default: beside it)."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ReferenceError(f"cannot read {path}: {exc}") from None
+        raw = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ReferenceError(f"cannot read {manifest}: {exc}", manifest) from None
     specs = []
     for entry in raw.get("reference", []):
         try:
@@ -78,25 +111,87 @@ def load_manifest(directory: Path = DEFAULT_REFERENCE_DIR) -> tuple[ReferenceSpe
                     name=str(entry["name"]),
                     mark=str(entry["mark"]),
                     file=str(entry["file"]),
-                    crop=tuple(int(v) for v in crop) if crop else None,  # type: ignore[arg-type]
-                    matte=tuple(int(v) for v in entry.get("matte", (255, 255, 255))),  # type: ignore[arg-type]
+                    form=str(entry.get("form", "")),
+                    source=str(entry.get("source", "")),
+                    sha256=str(entry.get("sha256", "")).lower(),
+                    crop=_ints(crop, 4, "crop") if crop else None,  # type: ignore[arg-type]
+                    matte=_ints(entry.get("matte", (255, 255, 255)), 3, "matte"),  # type: ignore[arg-type]
                     scale=float(entry.get("scale", 1.0)),
                     phash=bool(entry.get("phash", False)),
                 )
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ReferenceError(f"bad reference entry {entry!r} in {path}: {exc}") from None
-    if not specs:
-        raise ReferenceError(f"{path} lists no references")
-    return tuple(specs)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ReferenceError(
+                f"bad reference entry {entry!r} in {manifest}: {exc}", manifest
+            ) from None
+    gallery = raw.get("gallery", {})
+    name = str(gallery.get("name", manifest.stem)) if isinstance(gallery, dict) else manifest.stem
+    return Gallery(name, manifest, directory or manifest.parent, tuple(specs))
 
 
-def load_references(directory: Path = DEFAULT_REFERENCE_DIR) -> tuple[ReferenceImage, ...]:
-    """All reference images of the manifest in `directory`, cropped and matted."""
-    return tuple(
-        ReferenceImage(spec, *render_reference(directory, spec))
-        for spec in load_manifest(directory)
-    )
+def bundled_manifests() -> tuple[Path, ...]:
+    return tuple(sorted(BUNDLED_MANIFEST_DIR.glob("*.toml")))
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def galleries_in(directory: Path, bundled: Sequence[Path] | None = None) -> tuple[Gallery, ...]:
+    """The galleries of one reference directory: its own manifest, else matching bundled ones."""
+    if not directory.is_dir():
+        raise ReferenceError(f"reference directory {directory} does not exist", directory)
+    own = directory / MANIFEST_NAME
+    if own.is_file():
+        return (parse_manifest(own),)
+    found = []
+    for manifest in bundled_manifests() if bundled is None else bundled:
+        gallery = parse_manifest(manifest, directory)
+        if gallery.specs and all(_holds(directory, spec) for spec in gallery.specs):
+            found.append(gallery)
+    if not found:
+        raise ReferenceError(
+            f"reference directory {directory} has no {MANIFEST_NAME} and no bundled "
+            "manifest describes its files",
+            directory,
+        )
+    return tuple(found)
+
+
+def _holds(directory: Path, spec: ReferenceSpec) -> bool:
+    path = directory / spec.file
+    if not path.is_file():
+        return False
+    return not spec.sha256 or sha256_file(path) == spec.sha256
+
+
+def load_gallery(gallery: Gallery) -> tuple[ReferenceImage, ...]:
+    """Every reference image of a gallery, cropped, scaled and matted."""
+    images = []
+    digests: dict[str, str] = {}
+    for spec in gallery.specs:
+        path = gallery.directory / spec.file
+        if spec.file not in digests:
+            try:
+                digests[spec.file] = sha256_file(path)
+            except OSError as exc:
+                raise ReferenceError(f"cannot read reference image {path}: {exc}", path) from None
+        if spec.sha256 and digests[spec.file] != spec.sha256:
+            raise ReferenceError(
+                f"{path} is not the file {gallery.manifest} describes (SHA-256 differs)", path
+            )
+        art, alpha = render_reference(gallery.directory, spec)
+        images.append(ReferenceImage(spec, art, alpha, digests[spec.file]))
+    return tuple(images)
+
+
+def load_reference_dirs(directories: Iterable[Path]) -> tuple[ReferenceImage, ...]:
+    """All references of all galleries in `directories`, in order; empty when none given."""
+    out: list[ReferenceImage] = []
+    for directory in directories:
+        for gallery in galleries_in(Path(directory)):
+            out.extend(load_gallery(gallery))
+    return tuple(out)
 
 
 def render_reference(directory: Path, spec: ReferenceSpec) -> tuple[np.ndarray, np.ndarray | None]:
@@ -106,7 +201,7 @@ def render_reference(directory: Path, spec: ReferenceSpec) -> tuple[np.ndarray, 
         with Image.open(path) as img:
             rgba = img.convert("RGBA")
     except OSError as exc:
-        raise ReferenceError(f"cannot read reference image {path}: {exc}") from None
+        raise ReferenceError(f"cannot read reference image {path}: {exc}", path) from None
     if spec.crop:
         rgba = rgba.crop(spec.crop)
     pixels = np.asarray(rgba)

@@ -32,6 +32,7 @@ class _ImageReader:
     def __init__(self, base_dir: Path, settings: Settings, ocr: bool) -> None:
         self.base_dir = base_dir
         self.ocr = ocr
+        self.settings = settings
         self.policy = AddressPolicy.from_hosts(settings.allowed_hosts)
         self._analyzer: ImageAnalyzer | None = None
 
@@ -53,7 +54,9 @@ class _ImageReader:
     @property
     def analyzer(self) -> ImageAnalyzer:
         if self._analyzer is None:  # OpenCV and the OCR models only when an image shows up
-            self._analyzer = ImageAnalyzer.default(with_ocr=self.ocr)
+            from markwatch.images import build_analyzer
+
+            self._analyzer = build_analyzer(self.settings, with_ocr=self.ocr)
         return self._analyzer
 
 

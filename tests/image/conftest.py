@@ -14,19 +14,29 @@ import numpy as np
 import pytest
 
 from detectors.image.insignia import InsigniaMatcher
-from detectors.image.references import load_references
+from detectors.image.references import ReferenceImage, load_reference_dirs
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
-def matcher() -> InsigniaMatcher:
-    return InsigniaMatcher(load_references())
+def images_dir(realworld_root: Path) -> Path:
+    """The shared real-world images/ folder: references and real photos, read in place."""
+    return realworld_root / "images"
 
 
 @pytest.fixture(scope="session")
-def evalgen() -> ModuleType:
+def references(images_dir: Path) -> tuple[ReferenceImage, ...]:
+    return load_reference_dirs([images_dir])
+
+
+@pytest.fixture(scope="session")
+def matcher(references: tuple[ReferenceImage, ...]) -> InsigniaMatcher:
+    return InsigniaMatcher(references)
+
+
+@pytest.fixture(scope="session")
+def evalgen(realworld_root: Path) -> ModuleType:
     """scripts/make_image_eval_set.py as a module: tests compose with its transforms."""
     spec = importlib.util.spec_from_file_location(
         "make_image_eval_set", REPO / "scripts" / "make_image_eval_set.py"
@@ -41,11 +51,6 @@ def evalgen() -> ModuleType:
 @pytest.fixture(scope="session")
 def scenes(evalgen: ModuleType) -> object:
     return evalgen.Scenes(evalgen.load_photos(), evalgen.Fonts(evalgen.find_cjk_font()))
-
-
-@pytest.fixture(scope="session")
-def fixtures_dir() -> Path:
-    return FIXTURES
 
 
 @pytest.fixture(scope="session")

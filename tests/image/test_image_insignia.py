@@ -13,7 +13,7 @@ import pytest
 
 from detectors.image.decode import decode_image
 from detectors.image.insignia import InsigniaMatcher, _iou
-from detectors.image.references import DEFAULT_REFERENCE_DIR, INSIGNIA_MARKS, load_manifest
+from detectors.image.references import INSIGNIA_MARKS, bundled_manifests, galleries_in
 
 Compose = Callable[..., tuple[np.ndarray, str, np.ndarray]]
 
@@ -99,10 +99,10 @@ def test_generated_negatives_have_no_insignia(
 )
 def test_real_photos_without_insignia_stay_clean(
     matcher: InsigniaMatcher,
-    fixtures_dir: Path,
+    images_dir: Path,
     name: str,
 ) -> None:
-    image = decode_image((fixtures_dir / name).read_bytes()).bgr
+    image = decode_image((images_dir / name).read_bytes()).bgr
     assert matcher.match(image) == []
 
 
@@ -116,10 +116,11 @@ def test_real_photos_without_insignia_stay_clean(
 def test_reposted_official_art_is_found(
     matcher: InsigniaMatcher,
     encode: Callable[..., bytes],
+    images_dir: Path,
     file: str,
     mark: str,
 ) -> None:
-    original = decode_image((DEFAULT_REFERENCE_DIR / file).read_bytes()).bgr
+    original = decode_image((images_dir / file).read_bytes()).bgr
     # The usual re-post: shrunk, padded to a white square, saved as a poor JPEG.
     small = cv2.resize(original, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
     side = max(small.shape[:2]) + 40
@@ -130,11 +131,13 @@ def test_reposted_official_art_is_found(
     assert mark in {m.mark for m in matcher.match(image)}
 
 
-def test_manifest_uses_the_catalog_names() -> None:
-    marks = {spec.mark for spec in load_manifest()}
-    assert marks == set(INSIGNIA_MARKS)
-    for spec in load_manifest():
-        assert (DEFAULT_REFERENCE_DIR / spec.file).is_file()
+def test_bundled_manifest_describes_the_shared_images_in_place(images_dir: Path) -> None:
+    (gallery,) = galleries_in(images_dir)
+    assert gallery.manifest in bundled_manifests()
+    assert {spec.mark for spec in gallery.specs} == set(INSIGNIA_MARKS)
+    for spec in gallery.specs:
+        assert spec.source and spec.form and len(spec.sha256) == 64
+        assert (images_dir / spec.file).is_file()
 
 
 def test_quad_is_in_input_pixels_whatever_the_working_size(
@@ -149,8 +152,8 @@ def test_quad_is_in_input_pixels_whatever_the_working_size(
 
 
 def test_a_redrawn_bing_dwen_dwen_is_still_found(
-    matcher: InsigniaMatcher, fixtures_dir: Path
+    matcher: InsigniaMatcher, images_dir: Path
 ) -> None:
     # A fan's vector re-drawing (shared/realworld provenance): a derivative of the mark.
-    data = (fixtures_dir / "lookalike_bing_dwen_dwen_android_vector_redraw.png").read_bytes()
+    data = (images_dir / "lookalike_bing_dwen_dwen_android_vector_redraw.png").read_bytes()
     assert "冰墩墩" in {m.mark for m in matcher.match(decode_image(data).bgr)}
