@@ -20,7 +20,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class ConsoleConfig:
     session_hours: float = 12.0
-    secure_cookies: bool = False
+    secure_cookies: bool | None = None  # None: Secure when alerts.console_url is https
     login_max_failures: int = 5
     login_window_seconds: float = 300.0
     login_delay_seconds: float = 2.0

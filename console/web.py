@@ -192,7 +192,7 @@ def set_session_cookie(response: Response, cookie: str, config: ConsoleConfig) -
         max_age=int(config.session_hours * 3600),
         httponly=True,
         samesite="lax",
-        secure=config.secure_cookies,
+        secure=bool(config.secure_cookies),
         path="/",
     )
 

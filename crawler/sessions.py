@@ -127,10 +127,11 @@ def save_state(path: Path, state: Mapping[str, Any]) -> Path:
 
 
 def sessions_dir(settings: BaseSettings) -> Path:
-    configured = settings.get(DIR_SETTING) or os.environ.get(DIR_SETTING)
-    if configured:
+    # `markwatch crawl` sets it from the data directory; a bare crawl uses ./data.
+    configured = settings.get(DIR_SETTING) or settings.get("MARKWATCH_DATA_DIR")
+    if settings.get(DIR_SETTING):
         return Path(configured)
-    return Path(os.environ.get("MARKWATCH_DATA_DIR") or "data") / "sessions"
+    return Path(configured or "data") / "sessions"
 
 
 def use_session(settings: BaseSettings, platform: str) -> Path | None:

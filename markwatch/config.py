@@ -118,7 +118,7 @@ class DetectorTable(_Table):
 
 class ConsoleTable(_Table):
     session_hours: Positive = 12.0
-    secure_cookies: bool = False
+    secure_cookies: bool | None = None  # left out: follow alerts.console_url
     login_max_failures: PositiveInt = 5
     login_window_seconds: Positive = 300.0
     login_delay_seconds: Positive = 2.0

@@ -45,10 +45,9 @@ def build_console(
 ) -> ConsoleDeps:
     """The console's tables live in the store-of-record database (URL or SQLite file)."""
     config = settings.console
-    if "secure_cookies" not in settings.section("console") and (
-        store.config.console_url.startswith("https://")
-    ):
-        config = replace(config, secure_cookies=True)  # served over HTTPS: Secure cookies
+    if config.secure_cookies is None:  # not set: Secure exactly when served over HTTPS
+        https = store.config.console_url.startswith("https://")
+        config = replace(config, secure_cookies=https)
     engine = console_engine(settings.db_url or settings.alerts_db_path)
     backend = ConsoleBackend(
         index,

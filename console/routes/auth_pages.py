@@ -43,7 +43,7 @@ def login_page(request: Request, next: str = "/") -> Response:
         token,
         httponly=True,
         samesite="strict",
-        secure=deps_of(request).config.secure_cookies,
+        secure=bool(deps_of(request).config.secure_cookies),
         path="/login",
     )
     return response
@@ -103,7 +103,7 @@ def _login_error(request: Request, next_url: str, key: str, status: int) -> Resp
         token,
         httponly=True,
         samesite="strict",
-        secure=deps_of(request).config.secure_cookies,
+        secure=bool(deps_of(request).config.secure_cookies),
         path="/login",
     )
     return response

@@ -57,7 +57,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         save_state(target, state)
         print(f"session for {account}: {len(cookies)} cookies imported into {target}")
         return 0
-    if args.headless_import or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    display = {k: v for k, v in os.environ.items() if k in ("DISPLAY", "WAYLAND_DISPLAY") and v}
+    if args.headless_import or not display:
         print(
             f"markwatch login: no display here; log in to {account} in your own browser, "
             f"export its cookies, then: markwatch login {args.platform} --cookies FILE",

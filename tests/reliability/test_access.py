@@ -77,6 +77,8 @@ ROUTE_RULES: dict[tuple[str, str], Need] = {
     ("POST", "/admin/tokens/{token_id}/revoke"): "admin",
     ("POST", "/admin/schedules"): "admin",
     ("POST", "/admin/schedules/{name}/delete"): "admin",
+    ("GET", "/admin/references"): "admin",
+    ("POST", "/admin/references"): "admin",
     ("GET", "/api/v1/me"): "user",
     ("GET", "/api/v1/search"): "staff",
     ("GET", "/api/v1/search.csv"): "staff",
