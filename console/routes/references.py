@@ -48,7 +48,8 @@ def references_page(request: Request, session: AdminPage) -> Response:
 async def upload_reference(request: Request, session: AdminForm) -> Response:
     deps = deps_of(request)
     if deps.save_reference is None:
-        return _page(request, session, 503, error="reference uploads are not configured")
+        # A clear refusal, not a server error: this console was built without an uploads store.
+        return _page(request, session, 409, error="reference uploads are not configured")
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
