@@ -163,10 +163,16 @@ class _FeatureIndex:
         count = len(found)
         rows = np.full((count, self._k), -1, np.int64)
         dist = np.full((count, self._k), np.inf, np.float32)
-        for i, neighbours in enumerate(found):
-            for j, neighbour in enumerate(neighbours[: self._k]):
-                rows[i, j] = neighbour.trainIdx
-                dist[i, j] = neighbour.distance
+        # One flat pass over the DMatch objects, then scattered into the grid at once:
+        # element-wise numpy writes cost more than the search itself.
+        lengths = np.fromiter((min(len(n), self._k) for n in found), np.int64, count)
+        flat = [(m.trainIdx, m.distance) for n in found for m in n[: self._k]]
+        if flat:
+            pairs = np.array(flat, np.float64)
+            at_row = np.repeat(np.arange(count), lengths)
+            at_col = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            rows[at_row, at_col] = pairs[:, 0].astype(np.int64)
+            dist[at_row, at_col] = pairs[:, 1]
         valid = rows >= 0
         safe = np.where(valid, rows, 0)
         owner = np.where(valid, self._owner[safe], -1)
