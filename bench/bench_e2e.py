@@ -110,19 +110,7 @@ def bench_e2e(samples: int = 5, timeout: float = 60.0) -> dict[str, Any]:
                 site.listings.append(listing)
                 published = time.monotonic()
                 crawl = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "markwatch.cli",
-                        "crawl",
-                        "taobao",
-                        "-a",
-                        f"base_url={site.url}",
-                        "-a",
-                        f"q=批次{n:04d}",
-                        "-s",
-                        "LOG_LEVEL=ERROR",
-                    ],
+                    _crawl_command(site.url, f"批次{n:04d}"),
                     cwd=REPO,
                     env=env,
                     stdout=subprocess.DEVNULL,
@@ -147,12 +135,21 @@ def bench_e2e(samples: int = 5, timeout: float = 60.0) -> dict[str, Any]:
         "samples": samples,
         "delivered": len(latencies),
         "p50_s": round(statistics.median(ordered), 2) if ordered else None,
-        "p95_s": round(ordered[int(0.95 * (len(ordered) - 1))], 2) if ordered else None,
+        "p95_s": _percentile(ordered, 0.95, digits=2),
     }
 
 
-def _percentile(ordered: list[float], q: float) -> float | None:
-    return round(ordered[int(q * (len(ordered) - 1))], 3) if ordered else None
+def _crawl_command(site_url: str, query: str, *settings: str) -> list[str]:
+    """`markwatch crawl taobao` over the fresh site for one query, quiet, plus `-s` settings."""
+    command = [sys.executable, "-m", "markwatch.cli", "crawl", "taobao"]
+    command += ["-a", f"base_url={site_url}", "-a", f"q={query}", "-s", "LOG_LEVEL=ERROR"]
+    for setting in settings:
+        command += ["-s", setting]
+    return command
+
+
+def _percentile(ordered: list[float], q: float, digits: int = 3) -> float | None:
+    return round(ordered[int(q * (len(ordered) - 1))], digits) if ordered else None
 
 
 def bench_crawl_to_alert(samples: int = 20, timeout: float = 120.0) -> dict[str, Any]:
@@ -163,25 +160,9 @@ def bench_crawl_to_alert(samples: int = 20, timeout: float = 120.0) -> dict[str,
         with WebhookSink() as sink, tempfile.TemporaryDirectory(prefix="mw-c2a-") as data:
             env = {**os.environ, "MARKWATCH_DATA_DIR": data, "MARKWATCH_WEBHOOK_URL": sink.url}
             crawl = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "markwatch.cli",
-                    "crawl",
-                    "taobao",
-                    "-a",
-                    f"base_url={site.url}",
-                    "-a",
-                    "q=批次",
-                    "-s",
-                    "LOG_LEVEL=ERROR",
-                    # One page at a time: listings are fetched over the crawl's whole span,
-                    # as on a real, politely crawled site.
-                    "-s",
-                    "CONCURRENT_REQUESTS=1",
-                    "-s",
-                    "DOWNLOAD_DELAY=0.1",
-                ],
+                # One page at a time: listings are fetched over the crawl's whole span, as
+                # on a real, politely crawled site.
+                _crawl_command(site.url, "批次", "CONCURRENT_REQUESTS=1", "DOWNLOAD_DELAY=0.1"),
                 cwd=REPO,
                 env=env,
                 capture_output=True,

@@ -212,10 +212,8 @@ class SqliteIndex:
 
     def _search(self, query: SearchQuery) -> SearchPage:
         where, params, terms = self._where(query)
-        from_sql = "FROM docs d"
-        rank_sql = "0.0"
         if not terms:
-            return self._page(query, from_sql, rank_sql, where, params, terms)
+            return self._page(query, "FROM docs d", "0.0", where, params, terms)
         match, with_rank = params[0], query.sort == "relevance"
         self._text_hits(match, with_rank=with_rank)
         page = self._page(query, "FROM temp.text_hits d", "d.rank", where[1:], params[1:], terms)
@@ -260,8 +258,11 @@ class SqliteIndex:
         terms: list[str],
     ) -> SearchPage:
         base_where = " AND ".join(where) or "1"
+        # Counts over the reused hit table are cached with it (cleared when it is rebuilt);
+        # counts straight over `docs` are not, nothing bounds their lifetime.
+        on_hits = bool(terms)
         cache_key = (from_sql, base_where, tuple(params), query.facets)
-        cached = self._facet_cache.get(cache_key) if from_sql != "FROM docs d" else None
+        cached = self._facet_cache.get(cache_key) if on_hits else None
         if cached is None:
             total = self._db.execute(
                 f"SELECT count(*) {from_sql} WHERE {base_where}", params
@@ -271,7 +272,7 @@ class SqliteIndex:
             if query.facets:
                 facets, histogram = self._facets(from_sql, base_where, params)
             cached = (total, facets, histogram)
-            if from_sql != "FROM docs d":  # the hit table's lifetime bounds this cache
+            if on_hits:
                 self._facet_cache[cache_key] = cached
         total, facets, histogram = cached
 

@@ -17,7 +17,6 @@ import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from detectors.image.analyze import ImageAnalyzer
@@ -29,7 +28,9 @@ from detectors.image.references import (
     MANIFEST_NAME,
     ReferenceError,
     ReferenceImage,
+    ReferenceSpec,
     load_reference_dirs,
+    parse_manifest,
 )
 from detectors.types import ImageEvidence
 from markwatch.settings import Settings
@@ -113,19 +114,9 @@ class UploadError(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True, slots=True)
-class UploadedReference:
-    name: str
-    mark: str
-    form: str
-    source: str
-    file: str
-    sha256: str
-
-
 def save_upload(
     directory: Path, *, mark: str, form: str, source: str, data: bytes
-) -> UploadedReference:
+) -> ReferenceSpec:
     """Store one staff-uploaded reference and append it to the directory's manifest.
 
     The file is named by its SHA-256 (an upload twice is one reference); the manifest
@@ -143,8 +134,13 @@ def save_upload(
     suffix = _SUFFIX.get(decoded.format.upper(), ".img") if decoded.format else ".img"
     file = f"{digest[:16]}{suffix}"
     directory.mkdir(parents=True, exist_ok=True)
-    entry = UploadedReference(
-        f"upload_{digest[:12]}", mark, form.strip(), source.strip(), file, digest
+    entry = ReferenceSpec(
+        name=f"upload_{digest[:12]}",
+        mark=mark,
+        file=file,
+        form=form.strip(),
+        source=source.strip(),
+        sha256=digest,
     )
     manifest = directory / MANIFEST_NAME
     entries = _read_uploads(manifest)
@@ -162,23 +158,18 @@ def save_upload(
     return entry
 
 
-def list_uploads(directory: Path) -> list[UploadedReference]:
+def list_uploads(directory: Path) -> list[ReferenceSpec]:
     """The staff-uploaded references in `directory`, oldest first."""
     return _read_uploads(directory / MANIFEST_NAME)
 
 
-def _read_uploads(manifest: Path) -> list[UploadedReference]:
+def _read_uploads(manifest: Path) -> list[ReferenceSpec]:
     if not manifest.is_file():
         return []
-    from detectors.image.references import parse_manifest
-
-    return [
-        UploadedReference(s.name, s.mark, s.form, s.source, s.file, s.sha256)
-        for s in parse_manifest(manifest).specs
-    ]
+    return list(parse_manifest(manifest).specs)
 
 
-def _manifest_text(entries: list[UploadedReference]) -> str:
+def _manifest_text(entries: list[ReferenceSpec]) -> str:
     # JSON string literals are valid TOML basic strings for this text.
     lines = [
         "# Reference images uploaded by staff in the console (markwatch.images).",

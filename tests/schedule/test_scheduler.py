@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,26 +20,7 @@ from markwatch.scheduler import (
 )
 from markwatch.settings import load_settings
 
-T0 = datetime(2026, 3, 1, 10, 2, tzinfo=UTC)
-
-
-@dataclass
-class FakeClock:
-    at: datetime = T0
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, **kwargs: float) -> None:
-        self.at += timedelta(**kwargs)
-
-
-@dataclass
-class FakeCrawl:
-    outcome: CrawlOutcome | None = None
-
-    def poll(self) -> CrawlOutcome | None:
-        return self.outcome
+from .fakes import T0, FakeClock, FakeCrawl
 
 
 @dataclass

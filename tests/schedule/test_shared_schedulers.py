@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from markwatch.scheduler import (
     AdvisoryLock,
@@ -16,23 +17,7 @@ from markwatch.scheduler import (
     Scheduler,
 )
 
-T0 = datetime(2026, 3, 1, 10, 2, tzinfo=UTC)
-
-
-@dataclass
-class SharedClock:
-    at: datetime = T0
-
-    def now(self) -> datetime:
-        return self.at
-
-
-@dataclass
-class Crawl:
-    outcome: CrawlOutcome | None = None
-
-    def poll(self) -> CrawlOutcome | None:
-        return self.outcome
+from .fakes import T0, FakeClock, FakeCrawl
 
 
 @dataclass
@@ -40,8 +25,8 @@ class RecordingRunner:
     """Stands in for the crawl subprocess; the scheduling under test is all real."""
 
     started: list[tuple[str, datetime]] = field(default_factory=list)
-    crawls: list[Crawl] = field(default_factory=list)
-    clock: SharedClock = field(default_factory=SharedClock)
+    crawls: list[FakeCrawl] = field(default_factory=list)
+    clock: FakeClock = field(default_factory=FakeClock)
 
     def start(
         self,
@@ -50,9 +35,9 @@ class RecordingRunner:
         run_id: int,
         baseline: Sequence[int],
         lock_fd: int | None,
-    ) -> Crawl:
+    ) -> FakeCrawl:
         self.started.append((job.name, self.clock.now()))
-        self.crawls.append(Crawl())
+        self.crawls.append(FakeCrawl())
         return self.crawls[-1]
 
     def finish_all(self) -> None:
@@ -61,7 +46,7 @@ class RecordingRunner:
 
 
 def _machine(
-    pg_url: str, clock: SharedClock, tmp_name: str, jobs: Sequence[JobSpec]
+    pg_url: str, clock: FakeClock, tmp_name: str, jobs: Sequence[JobSpec]
 ) -> tuple[Scheduler, RecordingRunner, CrawlHistory]:
     history = CrawlHistory(pg_url)  # each machine its own connection pool
     runner = RecordingRunner(clock=clock)
@@ -69,14 +54,14 @@ def _machine(
         ScheduleConfig(jobs=tuple(jobs), poll_s=1),
         history,
         runner,
-        lock_dir=__import__("pathlib").Path(tmp_name),
+        lock_dir=Path(tmp_name),
         clock=clock,
     )
     return scheduler, runner, history
 
 
 def test_two_schedulers_on_one_postgresql_run_each_fire_once(pg_url: str, tmp_path) -> None:
-    clock = SharedClock()
+    clock = FakeClock()
     jobs = [
         JobSpec(name="taobao-ginseng", spider="taobao", cron="*/5 * * * *"),
         JobSpec(name="jd-rice", spider="jd", cron="*/10 * * * *"),
@@ -131,7 +116,7 @@ def test_a_running_job_is_locked_for_every_machine(pg_url: str) -> None:
 
 
 def test_overlapping_fire_on_another_machine_is_skipped(pg_url: str, tmp_path) -> None:
-    clock = SharedClock()
+    clock = FakeClock()
     jobs = [JobSpec(name="slow", spider="taobao", cron="*/5 * * * *")]
     a, runner_a, history = _machine(pg_url, clock, str(tmp_path / "a"), jobs)
     b, runner_b, history_b = _machine(pg_url, clock, str(tmp_path / "b"), jobs)
