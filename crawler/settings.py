@@ -68,7 +68,7 @@ SPIDER_MIDDLEWARES = {"crawler.middlewares.CanonicalUrlMiddleware": 550}
 # host:port pairs exempt from the SSRF guard; the spider's own -a base_url is added itself.
 MARKWATCH_ALLOWED_HOSTS: list[str] = []
 # The same guard on the address each download connects to (DNS rebinding).
-DNS_RESOLVER = "crawler.netguard.GuardedResolver"
+TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
 
 # Order matters: validate -> detect -> index -> alert. Each switches itself off
 # (NotConfigured) when the crawl was not given the MarkWatch components.
