@@ -153,10 +153,14 @@ class ReliableRedisScheduler(Scheduler):
         instance.config = FrontierConfig.from_scrapy(crawler.settings)
         instance.worker_id = instance.config.worker_id or _default_worker_id()
         instance._heartbeat = None
+        instance._unsent = []
         return instance
 
     worker_id: str
     _heartbeat: LoopingCall | None
+    # Links found while Redis was unreachable: kept here and pushed once it answers again,
+    # instead of being dropped with the error (a callback's requests have no other copy).
+    _unsent: list[Request]
 
     # -- lifecycle -------------------------------------------------------------
     def open(self, spider: Spider) -> None:
@@ -206,7 +210,36 @@ class ReliableRedisScheduler(Scheduler):
         setattr(slot, "finish_response", finish_response)  # noqa: B010 (wraps a method)
 
     # -- queue -----------------------------------------------------------------
+    def enqueue_request(self, request: Request) -> bool:
+        try:
+            return bool(super().enqueue_request(request))
+        except redis.ConnectionError as exc:
+            if not self._unsent:
+                logger.warning("frontier unreachable (%s): holding new requests locally", exc)
+            self._unsent.append(request)
+            if self.stats:
+                self.stats.inc_value("frontier/held_while_down", spider=self.spider)
+            return True
+
+    def _push_unsent(self) -> None:
+        """Hand the held requests to the frontier; keeps them if Redis is still down.
+
+        They bypass the duplicate filter: a fingerprint may have been recorded before the
+        push failed, and an extra fetch is better than a lost listing."""
+        while self._unsent:
+            try:
+                self.queue.push(self._unsent[0])
+            except redis.ConnectionError:
+                return
+            self._unsent.pop(0)
+        logger.info("frontier reachable again: held requests pushed")
+
+    def has_pending_requests(self) -> bool:
+        return bool(self._unsent) or bool(super().has_pending_requests())
+
     def next_request(self) -> Request | None:
+        if self._unsent:
+            self._push_unsent()
         popped = self._pop(keys=[self.queue.key, self.inflight_key])
         if not popped:
             return None
@@ -267,6 +300,10 @@ class ReliableRedisScheduler(Scheduler):
         return False
 
     def _on_idle(self) -> None:
+        if self._unsent:
+            self._push_unsent()
+            if self._unsent:
+                raise DontCloseSpider("requests held until the frontier is reachable")
         engine = self.crawler.engine
         for request in self.reclaim_dead():
             if engine is not None:
