@@ -68,7 +68,8 @@ class PolitenessConfig:
             value = settings.get(name)
             return str(value) if value not in (None, "") else ""
 
-        cookies = pick("MARKWATCH_COOKIES_FILE")
+        # An explicit cookies file wins over the stored session a spider opted into.
+        cookies = pick("MARKWATCH_COOKIES_FILE") or pick("MARKWATCH_SESSION_FILE")
         return cls(
             cookies_file=Path(cookies) if cookies else None,
             proxy=pick("MARKWATCH_PROXY"),

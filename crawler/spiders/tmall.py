@@ -1,9 +1,10 @@
 """Tmall: shop item list ("load more" XHR with a cursor) -> PC item page (GBK, sometimes
 mislabelled) -> H5 detail API (live price, ship-from) -> Listing.
 
-Item pages behind the login wall need an imported session (MARKWATCH_COOKIES_FILE);
-without one the listing is still emitted from the list card and the H5 API, minus the
-attributes only the item page shows, and the wall is counted in the crawl stats.
+Item pages behind the login wall need a session: the one `markwatch login tmall` stored
+(a Taobao account's), or cookies given as MARKWATCH_COOKIES_FILE. Without one the listing
+is still emitted from the list card and the H5 API, minus the attributes only the item
+page shows, and the wall is counted in the crawl stats.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from urllib.parse import quote, urljoin
 import scrapy
 from parsel import Selector
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 
 from crawler.encoding import decode_html
 from crawler.keywords import parse_keywords_arg
 from crawler.parsers import tmall as tmall_parser
 from crawler.parsers.common import as_dict, embedded_json, load_json, text_of
 from crawler.parsers.errors import ParseError
+from crawler.sessions import use_session
 from crawler.spiders.common import DEFAULT_BASE_URL
 from crawler.spiders.lazy_images import image_urls
 from crawler.stats import report_parse_failure
@@ -46,6 +49,13 @@ class TmallSpider(scrapy.Spider):
     name = "tmall"
     # Cursor pages chain one after another (no page count to fan out from).
     custom_settings = {"DEPTH_LIMIT": _MAX_PAGES + 3}  # noqa: RUF012 (Scrapy's own attribute)
+    session_platform = "tmall"
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # A stored session opens the walled item pages (and their evidence captures).
+        use_session(settings, cls.session_platform)
 
     def __init__(self, base_url: str | None = None, keywords: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)

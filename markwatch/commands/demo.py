@@ -11,13 +11,17 @@ import json
 import shutil
 import sys
 import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
 from crawler.components import CrawlCounters, PipelineComponents
+from crawler.sessions import BrowserCookie, save_state, session_path, storage_state
 from markwatch.compose import services
 from markwatch.crawling import CrawlJob, crawl_overrides, run_crawls
 from markwatch.settings import Settings
+from testbed import politeness
 from testbed.realworld import realworld_dir
 from testbed.server import TestbedServer
 from testbed.webhook_sink import WebhookSink
@@ -30,6 +34,19 @@ DEMO_SITES = frozenset(SPIDERS)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", choices=("sqlite", "elasticsearch"), default=None)
+
+
+def _import_replica_session(data_dir: Path, base_url: str) -> None:
+    """What staff do once with `markwatch login tmall --cookies FILE`, done for the demo:
+    the replica's session opens its login-walled item pages, so their evidence is
+    captured like every other listing's."""
+    cookie = BrowserCookie(
+        urlsplit(base_url).hostname or "127.0.0.1",
+        politeness.SESSION_COOKIE,
+        politeness.SESSION_VALUE,
+        "/tmall/",
+    )
+    save_state(session_path(data_dir / "sessions", "tmall"), storage_state([cookie]))
 
 
 class _Progress:
@@ -68,6 +85,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             if t["site"] in DEMO_SITES
         ]
         print(f"testbed at {bed.url}: {len(truth)} listings", file=sys.stderr)
+        _import_replica_session(demo_dir, bed.url)
         print(f"index: {settings.index_backend}, data: {demo_dir}", file=sys.stderr)
         with services(settings, images=True) as svc:
             components = PipelineComponents(

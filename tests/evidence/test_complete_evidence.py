@@ -2,8 +2,8 @@
 
 Real crawls (`markwatch crawl`, one process each) of the testbed's expo directory (listings
 come from its API; the exhibit page is only fetched for evidence) and of Tmall without a
-session (some item pages sit behind the login wall), with a one-entry response buffer so
-the capture cannot lean on it.
+session (some item pages sit behind the login wall) and with one stored as `markwatch login`
+stores it, with a one-entry response buffer so the capture cannot lean on it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from warcio.archiveiterator import ArchiveIterator
 from alerts.store import AlertStore
 from crawler.evidence.store import EvidenceStore
 from crawler.evidence.timestamps import Timestamps, TsaConfig
+from crawler.sessions import BrowserCookie, save_state, session_path, storage_state
+from testbed import politeness
 from testbed.server import TestbedServer
 
 from .local_tsa import LocalTsa
@@ -51,10 +53,17 @@ def _crawl(data: Path, spider: str, base_url: str, tsa: LocalTsa) -> str:
     return result.stderr
 
 
-@pytest.mark.parametrize("spider", ["expo", "tmall"])
-def test_every_flagged_listing_has_its_page_or_a_stated_gap(spider: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("spider", "logged_in"), [("expo", False), ("tmall", False), ("tmall", True)]
+)
+def test_every_flagged_listing_has_its_page_or_a_stated_gap(
+    spider: str, logged_in: bool, tmp_path: Path
+) -> None:
     data = tmp_path / "data"
     with TestbedServer() as bed, LocalTsa() as tsa:
+        if logged_in:  # what `markwatch login tmall --cookies FILE` leaves behind
+            cookie = BrowserCookie("127.0.0.1", politeness.SESSION_COOKIE, politeness.SESSION_VALUE)
+            save_state(session_path(data / "sessions", spider), storage_state([cookie]))
         stderr = _crawl(data, spider, bed.url, tsa)
         # The crawl ended by stamping its evidence log head at the TSA.
         (stamp,) = Timestamps(data / "evidence").stamps()
@@ -86,7 +95,7 @@ def test_every_flagged_listing_has_its_page_or_a_stated_gap(spider: str, tmp_pat
             walled += 1
     assert evidence.verify().ok
     assert stamp.seq == evidence.log.entries()[-1].seq
-    if spider == "expo":
+    if spider == "expo" or logged_in:
         assert walled == 0 and pages == len(flagged)
     else:
         assert walled > 0 and pages > 0
