@@ -131,16 +131,24 @@ class MarkMatcher:
                 term_keys.setdefault(plain(term), []).append((c, "term"))
             for word in lex.product_exclusions.get(category, ()):
                 term_keys.setdefault(plain(word), []).append((c, "exclude"))
-        # A mark's own product word counts for that mark ("扶余 四粒红", "查干湖 胖头鱼").
+        # A mark's own product word counts for that mark ("扶余 四粒红", "查干湖 胖头鱼"),
+        # and so does its head noun: the word's two- and more-character endings ("东山
+        # 白玉枇杷" for 白沙枇杷, "长白山 矿泉水" for 天然矿泉水).
         self._own: dict[int, int] = {}
+        self._own_words: dict[int, str] = {}
+        self._own_category: dict[int, int] = {}  # another mark's own word is of its category
+        self._category_index = {c: i for i, c in enumerate(self._categories)}
         for i, mark in enumerate(self.marks):
             if mark.kind == "gi" and mark.product and len(mark.product) >= 2:
                 self._own[i] = len(self._categories) + i
-                term_keys.setdefault(plain(mark.product), []).append((self._own[i], "term"))
+                self._own_category[self._own[i]] = self._category_index.get(mark.category, -1)
+                product = plain(mark.product)
+                self._own_words[i] = product
+                for k in range(len(product) - 1):
+                    term_keys.setdefault(product[k:], []).append((self._own[i], "term"))
         self._term_ac = _automaton(term_keys)
         self._longest_term = max((len(k) for k in term_keys), default=1)
         self._plain_of = plain
-        self._category_index = {c: i for i, c in enumerate(self._categories)}
 
     # ---------------------------------------------------------------------------------
     def find(self, plain: str) -> list[Occurrence]:
@@ -241,22 +249,29 @@ class MarkMatcher:
                 continue
             c = self._category_index.get(mark.category, -1)
             own = self._own.get(i, -1)
-            best: tuple[int, int, int] | None = None  # (distance, start, end)
+            # (not its own word, distance, start, end): the mark's own product word wins
+            # over a nearer category word ("淮安 私房菜 嫩黄瓜" is 淮安黄瓜, not 淮安蒲菜).
+            best: tuple[bool, int, int, int] | None = None
             nearest_other = window + 1  # the nearest product word of another category
+            own_word = self._own_words.get(i, "")
             for tc, ts, te in terms:
                 if ts < lo or te > hi or (ts < e and s < te):
                     continue
                 distance = ts - e if ts >= e else s - te
                 if distance > window:
                     continue
+                if tc != own:
+                    tc = self._own_category.get(tc, tc)
                 if tc != c and tc != own:
+                    if plain[ts:te] in own_word:
+                        continue  # 桃 of "宣汉 桃花米" is part of the rice's own name
                     nearest_other = min(nearest_other, distance)
-                elif best is None or distance < best[0]:
-                    best = (distance, ts, te)
+                elif best is None or (tc != own, distance) < best[:2]:
+                    best = (tc != own, distance, ts, te)
             # "盘锦 蟹田米": the place names the rice, not the crab GI of the same place.
-            if best is None or nearest_other < best[0]:
+            if best is None or nearest_other < best[1]:
                 continue
-            _, ts, te = best
+            _, _, ts, te = best
             a, b = min(s, ts), max(e, te)
             if self._is_distractor(mark, plain, b):
                 continue
@@ -290,9 +305,10 @@ class MarkMatcher:
             for o, _ in out
             if o.mark.product and o.product == self._plain_of(o.mark.product)
         }
-        return [
+        kept = [
             o for o, _ in out if o.place not in owned or o.product == self._plain_of(o.mark.product)
         ]
+        return _closest_products(kept, self._plain_of, plain)
 
     def _terms(self, plain: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
         """Product words (category index, start, end) in plain[lo:hi] not inside an
@@ -464,7 +480,10 @@ def _places(mark: Mark, terms: Sequence[str], plain: Callable[[str], str]) -> li
     names = list(mark.place_names)
     if not names:
         pair = _place_and_product(mark, plain)
-        if pair is not None:
+        own = mark.product
+        if own and mark.name.endswith(own) and len(mark.name) - len(own) >= 2:
+            names.append(mark.name[: -len(own)])  # 永宁青虾 is 永宁's 青虾, not 永宁青's 虾
+        elif pair is not None:
             names.append(pair[0])
         else:
             for term in sorted(terms, key=len, reverse=True):
@@ -481,6 +500,27 @@ def _place_and_product(mark: Mark, plain: Callable[[str], str]) -> tuple[str, st
         if len(words) == 2 and "".join(words) == mark.name:
             return words[0], words[1]
     return None
+
+
+def _closest_products(
+    found: list[Occurrence], plain: Callable[[str], str], text: str
+) -> list[Occurrence]:
+    """Of the GIs of one place that one product word reaches, those whose own product the
+    text names, then those whose own product shares most characters with the word: "大连
+    刺参" is 大连海参, not the abalone of 大连; "淮安 私房菜 嫩黄瓜" is 淮安黄瓜, not 淮安蒲菜.
+    When none is nearer than the others, all stay."""
+    groups: dict[tuple[str, str], list[Occurrence]] = {}
+    for o in found:
+        groups.setdefault((o.place, o.product), []).append(o)
+    if all(len(g) == 1 for g in groups.values()):
+        return found
+    keep: set[int] = set()
+    for (_, word), group in groups.items():
+        own = [plain(o.mark.product) for o in group]
+        rank = [(bool(w) and w in text, len(set(word) & set(w))) for w in own]
+        best = max(rank)
+        keep.update(id(o) for o, r in zip(group, rank, strict=True) if r == best)
+    return [o for o in found if id(o) in keep]
 
 
 def _overlaps(found: Sequence[Occurrence], mark: Mark, s: int, e: int) -> bool:

@@ -57,6 +57,26 @@ def test_place_near_a_product_word_of_its_category_names_the_gi(
     assert all(r.detail for m in finding.marks for r in m.reasons)
 
 
+# Which GI of a place is meant. Titles are synthetic; the real-text set holds the originals.
+WHICH_GI_OF_THE_PLACE = [
+    ("即食 大连刺参 单个装", "大连海参"),  # 刺参 is a sea cucumber: not 大连鲍鱼 or 大连河豚
+    ("盘锦 蟹田米 5kg", "盘锦大米"),  # rice from crab paddies, not 盘锦河蟹
+    ("淮安特产 私房菜 腌制嫩黄瓜", "淮安黄瓜"),  # its own product named, not the nearer 菜
+    ("宣汉桃花贡米", "宣汉桃花米"),  # 桃 is part of the rice's own name, not a fruit
+    ("永宁 速冻熟制青虾", "永宁青虾"),  # no places listed: the name without its product
+    ("苏州东山白玉枇杷", "东山白沙枇杷"),  # the head noun of its own product
+]
+
+
+@pytest.mark.parametrize(("title", "mark"), WHICH_GI_OF_THE_PLACE)
+def test_of_the_gis_of_one_place_the_one_whose_product_is_named_is_found(
+    detector: Detector, title: str, mark: str
+) -> None:
+    finding = detect(detector, title, "北京 朝阳")
+    assert [m.mark for m in finding.marks if m.score > 0] == [mark], finding.to_dict()
+    assert finding.verdict == "suspicious"
+
+
 NOT_THE_GI = [
     "长白山 蓝莓干 500g",
     "长白山人参果 新鲜 5斤",

@@ -12,7 +12,10 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from warcio.archiveiterator import ArchiveIterator
 
+from alerts.store import AlertStore
+from crawler.evidence.store import EvidenceStore
 from markwatch.commands.demo import DEMO_SITES
 from testbed.server import TestbedServer
 
@@ -76,3 +79,35 @@ def test_demo_summary_matches_truth_and_verdicts_are_right(tmp_path: Path) -> No
     recall = true_pos / max(1, true_pos + outcome["clear/flag"])
     assert precision >= 0.95 and recall >= 0.95, dict(outcome)
     assert len(wrong_mark) <= 0.05 * true_pos, wrong_mark[:10]
+
+    # Every alert's evidence holds its own listing page (expo exhibits and login-walled
+    # Tmall items included: the demo imports the replica's session), and nothing warned.
+    warned = [ln for ln in result.stderr.splitlines() if "WARNING" in ln and "evidence" in ln]
+    assert not warned, warned[:5]
+    store = AlertStore(tmp_path / "demo" / "alerts.sqlite3")
+    evidence = EvidenceStore(tmp_path / "demo" / "evidence")
+    alerted = {a.listing_id: a.listing["url"] for a in store.alerts()}
+    store.close()
+    assert len(alerted) == summary["alerts"]
+    without_page = [
+        listing_id
+        for listing_id, url in alerted.items()
+        if not _page_in_warc(evidence, listing_id, url)
+    ]
+    assert not without_page, without_page[:10]
+    assert evidence.verify().ok
+
+
+def _page_in_warc(evidence: EvidenceStore, listing_id: str, url: str) -> bool:
+    for entry in evidence.entries_for(listing_id):
+        if entry.kind != "warc":
+            continue
+        with evidence.path_of(entry).open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if (
+                    record.rec_type == "response"
+                    and record.rec_headers.get_header("WARC-Target-URI") == url
+                    and record.http_headers.get_statuscode() == "200"
+                ):
+                    return True
+    return False
