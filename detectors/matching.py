@@ -118,11 +118,9 @@ class MarkMatcher:
                 for place in _places(mark, terms, plain):
                     plain_keys.setdefault(place, []).append((i, "place"))
         self._plain_ac = _automaton(plain_keys)
-        self._longest_key = max((len(k) for k in plain_keys), default=1)
-        self._plain_pairs = _pairs(plain_keys)
+        self._plain_screen = _screen(_keys(plain_keys))
         self._fold_ac = _automaton(fold_keys)
-        self._fold_pairs = _pairs(fold_keys)
-        self._longest_fold_key = max((len(k) for k in fold_keys), default=1)
+        self._fold_screen = _screen(_keys(fold_keys))
         # One automaton for every category's product words and their exclusions.
         term_keys: dict[str, list[tuple[int, str]]] = {}
         self._categories = tuple(sorted(lex.product_terms))
@@ -208,11 +206,11 @@ class MarkMatcher:
 
     def _plain_hits(self, plain: str) -> Iterable[tuple[int, _Key]]:
         """Leftmost-longest plain keys (a long text is screened first, see _screened)."""
-        return _screened(self._plain_ac, plain, self._plain_pairs, self._longest_key)
+        return _screened(self._plain_ac, plain, self._plain_screen)
 
     def _fold_hits(self, codes: str) -> Iterable[tuple[int, _Key]]:
         """Leftmost-longest fold keys (a long text is screened first, see _screened)."""
-        return _screened(self._fold_ac, codes, self._fold_pairs, self._longest_fold_key)
+        return _screened(self._fold_ac, codes, self._fold_screen)
 
     # ---------------------------------------------------------------------------------
     def _place_products(
@@ -382,53 +380,85 @@ def _pair_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return ((first * np.uint32(40503)) ^ second) & _PAIR_MASK
 
 
-def _pairs(keys: Iterable[str]) -> np.ndarray | None:
-    """A table of hashed pairs of first two characters of every key (None if a key is
-    shorter); a collision only makes the automaton look at a window for nothing."""
+@dataclass(frozen=True)
+class _Screen:
+    """Where a key can start in a long text, and which keys start there.
+
+    `table` holds the hashed pairs of first two characters of every key (a collision only
+    makes `_screened` look at a place for nothing); `by_pair` lists the keys of each pair,
+    by length, longest first.
+    """
+
+    table: np.ndarray
+    by_pair: dict[str, tuple[tuple[int, ...], dict[str, _Key]]]  # lengths, longest first
+
+
+def _screen(keys: dict[str, _Key]) -> _Screen | None:
+    """None when a key is shorter than two characters (the automaton then reads it all)."""
     table = np.zeros(1 << _PAIR_BITS, dtype=bool)
-    for k in keys:
+    by_pair: dict[str, list[tuple[str, _Key]]] = {}
+    for k, value in keys.items():
         if len(k) < 2:
             return None
         a = np.array([ord(k[0])], dtype=np.uint32)
         b = np.array([ord(k[1])], dtype=np.uint32)
         table[_pair_hash(a, b)] = True
-    return table
+        by_pair.setdefault(k[:2], []).append((k, value))
+    return _Screen(
+        table,
+        {
+            pair: (tuple(sorted({len(k) for k, _ in ks}, reverse=True)), dict(ks))
+            for pair, ks in by_pair.items()
+        },
+    )
 
 
 def _screened(
-    automaton: ahocorasick.Automaton, text: str, pairs: np.ndarray | None, longest: int
+    automaton: ahocorasick.Automaton, text: str, screen: _Screen | None
 ) -> Iterable[tuple[int, _Key]]:
-    """Aho-Corasick only where a key can start: at a pair of characters that begins a key.
+    """Leftmost-longest keys as (end index, key), like the automaton's `iter_long`.
 
-    The automaton costs ~40 ns a character in Python's hands, the vectorised pair screen
-    far less, and a long description holds few such places or none.
+    A short text goes to the automaton. In a long one, a vectorised screen of character
+    pairs finds the few places where a key can start, and only the keys of that pair are
+    looked up there, one length at a time: a 2,000-character description holds a few dozen
+    such places, and the automaton's per-window iterators cost more than those lookups.
     """
     if not text:
         return
-    if len(text) <= _SHORT_TEXT or pairs is None:
+    if len(text) <= _SHORT_TEXT or screen is None:
         yield from automaton.iter_long(text)
         return
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    starts = np.flatnonzero(pairs[_pair_hash(points[:-1], points[1:])])
-    if not starts.size:
-        return
-    # Windows [first start, last start + longest) of starts closer than `longest` apart.
-    breaks = np.flatnonzero(np.diff(starts) > longest)
-    firsts = np.concatenate((starts[:1], starts[breaks + 1])).tolist()
-    lasts = np.concatenate((starts[breaks], starts[-1:])).tolist()
-    reported = -1
+    starts = np.flatnonzero(screen.table[_pair_hash(points[:-1], points[1:])])
+    free = 0  # matches do not overlap: the next one starts at or after this
     n = len(text)
-    for a, b in zip(firsts, lasts, strict=True):
-        for end, key in automaton.iter_long(text, a, min(b + longest, n)):
-            if end > reported and end - key.length >= reported:
-                reported = end
-                yield end, key
+    by_pair = screen.by_pair
+    for p in starts.tolist():
+        if p < free:
+            continue
+        bucket = by_pair.get(text[p : p + 2])
+        if bucket is None:
+            continue
+        lengths, keys = bucket
+        room = n - p  # a slice past the end is shorter, and may be another key
+        for length in lengths:
+            if length > room:
+                continue
+            value = keys.get(text[p : p + length])
+            if value is not None:
+                free = p + length
+                yield free - 1, value
+                break
+
+
+def _keys(keys: dict[str, list[tuple[int, str]]]) -> dict[str, _Key]:
+    return {key: _Key(len(key), tuple(dict.fromkeys(entries))) for key, entries in keys.items()}
 
 
 def _automaton(keys: dict[str, list[tuple[int, str]]]) -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
-    for key, entries in keys.items():
-        automaton.add_word(key, _Key(len(key), tuple(dict.fromkeys(entries))))
+    for key, value in _keys(keys).items():
+        automaton.add_word(key, value)
     if not keys:
         # An empty automaton cannot be searched; a key no text contains keeps it usable.
         automaton.add_word(chr(CODE_BASE - 1) * 3, _Key(3, ()))

@@ -70,3 +70,32 @@ def test_unplaceable_stated_origin_is_unknown_not_outside(detector: Detector) ->
     catalog = load_catalog()
     judge = RegionJudge(catalog.marks, detector._plain)
     assert judge.place("长白山脚下", catalog.mark("集安人参"), strict=False) == "unknown"
+
+
+def test_long_text_screen_finds_exactly_what_the_automaton_finds(detector: Detector) -> None:
+    """The pair screen of long texts is a shortcut: same leftmost-longest keys as reading
+    the whole text with the automaton, including a key at the very end of the text."""
+    from detectors import matching
+
+    matcher = detector._matcher
+    sentences = [
+        "生长于东北黑土地，长白山脚下，吉林省内多仓发货。",
+        "正宗五常稻花香大米，盘锦 蟹田米，延边大米，集安人参。",
+        "冰墩墩 雪容融 北京2022 长 白 山 人 參，顺丰包邮。",
+    ]
+    texts = [
+        "".join(sentences[(i + k) % 3] for k in range(40)) + tail
+        for i in range(3)
+        for tail in ("", "长白山", "吉林", "五常大米")
+    ]
+    for raw in texts:
+        plain = detector._plain(raw)
+        codes = matcher.folder.fold(plain).codes
+        for automaton, text, screen in (
+            (matcher._plain_ac, plain, matcher._plain_screen),
+            (matcher._fold_ac, codes, matcher._fold_screen),
+        ):
+            assert len(text) > matching._SHORT_TEXT and screen is not None
+            whole = [(end, key.length) for end, key in automaton.iter_long(text)]
+            screened = [(end, k.length) for end, k in matching._screened(automaton, text, screen)]
+            assert screened == whole and whole
