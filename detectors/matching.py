@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -225,25 +224,18 @@ class MarkMatcher:
         window = self.config.place_window_chars
         out: list[tuple[Occurrence, bool]] = []
         done = {o.mark.name for o in found}
-        bounds = _sentence_bounds(plain)
-        around: dict[tuple[int, int], tuple[int, int, list[tuple[int, int, int]]]] = {}
+        reach = window + self._longest_term
+        # Per place word: the product words (category, distance, start, end, own-word id)
+        # within the window and the same title or sentence, found once for all its GIs.
+        around: dict[tuple[int, int], list[tuple[int, int, int, int, int]]] = {}
         for i, s, e in places:
             mark = self.marks[i]
             if mark.name in done:
                 continue
-            if (s, e) not in around:
-                # Product words are looked for only around the place word, once per place.
-                k = bisect_right(bounds, s)
-                lo = bounds[k - 1] + 1 if k else 0
-                hi = bounds[k] if k < len(bounds) else len(plain)
-                reach = window + self._longest_term
-                around[(s, e)] = (
-                    lo,
-                    hi,
-                    self._terms(plain, max(lo, s - reach), min(hi, e + reach)),
-                )
-            lo, hi, terms = around[(s, e)]
-            if not terms:
+            near = around.get((s, e))
+            if near is None:
+                near = around[(s, e)] = self._near_terms(plain, s, e, reach, window)
+            if not near:
                 continue
             c = self._category_index.get(mark.category, -1)
             own = self._own.get(i, -1)
@@ -252,14 +244,9 @@ class MarkMatcher:
             best: tuple[bool, int, int, int] | None = None
             nearest_other = window + 1  # the nearest product word of another category
             own_word = self._own_words.get(i, "")
-            for tc, ts, te in terms:
-                if ts < lo or te > hi or (ts < e and s < te):
-                    continue
-                distance = ts - e if ts >= e else s - te
-                if distance > window:
-                    continue
-                if tc != own:
-                    tc = self._own_category.get(tc, tc)
+            for tc, distance, ts, te, term_id in near:
+                if term_id == own:
+                    tc = own
                 if tc != c and tc != own:
                     if plain[ts:te] in own_word:
                         continue  # 桃 of "宣汉 桃花米" is part of the rice's own name
@@ -307,6 +294,30 @@ class MarkMatcher:
             o for o, _ in out if o.place not in owned or o.product == self._plain_of(o.mark.product)
         ]
         return _closest_products(kept, self._plain_of, plain)
+
+    def _near_terms(
+        self, plain: str, s: int, e: int, reach: int, window: int
+    ) -> list[tuple[int, int, int, int, int]]:
+        """Product words around the place word plain[s:e]: (category index, distance,
+        start, end, term id), in its own title or sentence and at most `window` away. The
+        term id is a mark's own-word id or the category index; the category of another
+        mark's own word is that mark's category."""
+        lo = max(0, s - reach)
+        before = _LAST_END_RE.search(plain, lo, s)
+        if before is not None:
+            lo = before.start() + 1
+        hi = min(len(plain), e + reach)
+        after = _SENTENCE_END_RE.search(plain, e, hi)
+        if after is not None:
+            hi = after.start()
+        near = []
+        for tc, ts, te in self._terms(plain, lo, hi):
+            if ts < e and s < te:
+                continue
+            distance = ts - e if ts >= e else s - te
+            if distance <= window:
+                near.append((self._own_category.get(tc, tc), distance, ts, te, tc))
+        return near
 
     def _terms(self, plain: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
         """Product words (category index, start, end) in plain[lo:hi] not inside an
@@ -498,11 +509,7 @@ _SENTENCE_END = "。！？!?；;\n"
 
 
 _SENTENCE_END_RE = re.compile(f"[{re.escape(_SENTENCE_END)}]")
-
-
-def _sentence_bounds(plain: str) -> list[int]:
-    """Positions of the characters that end a title or sentence (sorted)."""
-    return [m.start() for m in _SENTENCE_END_RE.finditer(plain)]
+_LAST_END_RE = re.compile(f"[{re.escape(_SENTENCE_END)}][^{re.escape(_SENTENCE_END)}]*\\Z")
 
 
 def _places(mark: Mark, terms: Sequence[str], plain: Callable[[str], str]) -> list[str]:
