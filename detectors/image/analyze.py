@@ -15,6 +15,7 @@ from pathlib import Path
 from detectors.image.decode import DecodeLimits, ImageDecodeError, decode_image
 from detectors.image.insignia import InsigniaMatcher
 from detectors.image.ocr import OcrEngine, OcrError
+from detectors.image.pandaface import BING_DWEN_DWEN, PandaFaceConfig, PandaFaceDetector
 from detectors.image.references import load_reference_dirs
 from detectors.image.rings import RINGS_MARK, RingsConfig, RingsDetector
 from detectors.image.textmarks import NameSpotter
@@ -28,6 +29,7 @@ class AnalyzerConfig:
     spotter: NameSpotter = field(default_factory=NameSpotter)
     # Reference-free detectors (the mark's geometry, not one drawing); None: off.
     rings: RingsConfig | None = field(default_factory=RingsConfig)
+    panda_face: PandaFaceConfig | None = field(default_factory=PandaFaceConfig)
 
 
 class ImageAnalyzer:
@@ -43,6 +45,8 @@ class ImageAnalyzer:
         self.ocr = ocr
         self.config = config or AnalyzerConfig()
         self.rings = RingsDetector(self.config.rings) if self.config.rings else None
+        face = self.config.panda_face
+        self.panda_face = PandaFaceDetector(face) if face else None
 
     @classmethod
     def from_dirs(cls, reference_dirs: Iterable[Path], with_ocr: bool = True) -> ImageAnalyzer:
@@ -74,6 +78,8 @@ class ImageAnalyzer:
         if self.rings is not None and all(m.mark != RINGS_MARK for m in matches):
             # The geometry adds the rings when no reference matched them; best one only.
             matches += [f.to_match() for f in self.rings.find(decoded.bgr)[:1]]
+        if self.panda_face is not None and all(m.mark != BING_DWEN_DWEN for m in matches):
+            matches += [f.to_match() for f in self.panda_face.find(decoded.bgr)[:1]]
         text = ""
         error = ""
         if ocr and self.ocr is not None:
