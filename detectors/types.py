@@ -246,6 +246,7 @@ class InsigniaMatch:
     score: float  # 0..1
     quad: tuple[tuple[float, float], ...]  # 4 corners in image pixel coordinates
     method: str = ""  # "orb+sift", "phash", ...
+    reason: str = ""  # why the detector says so, in words a reviewer can check
 
     def region_text(self) -> str:
         return "[" + ", ".join(f"({x:.0f},{y:.0f})" for x, y in self.quad) + "]"

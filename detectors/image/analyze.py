@@ -15,7 +15,9 @@ from pathlib import Path
 from detectors.image.decode import DecodeLimits, ImageDecodeError, decode_image
 from detectors.image.insignia import InsigniaMatcher
 from detectors.image.ocr import OcrEngine, OcrError
+from detectors.image.pandaface import BING_DWEN_DWEN, PandaFaceConfig, PandaFaceDetector
 from detectors.image.references import load_reference_dirs
+from detectors.image.rings import RINGS_MARK, RingsConfig, RingsDetector
 from detectors.image.textmarks import NameSpotter
 from detectors.types import ImageEvidence, InsigniaMatch
 
@@ -25,6 +27,9 @@ class AnalyzerConfig:
     limits: DecodeLimits = field(default_factory=DecodeLimits)
     min_score: float = 0.0  # drop insignia matches scoring below this
     spotter: NameSpotter = field(default_factory=NameSpotter)
+    # Reference-free detectors (the mark's geometry, not one drawing); None: off.
+    rings: RingsConfig | None = field(default_factory=RingsConfig)
+    panda_face: PandaFaceConfig | None = field(default_factory=PandaFaceConfig)
 
 
 class ImageAnalyzer:
@@ -39,6 +44,9 @@ class ImageAnalyzer:
         self.matcher = matcher
         self.ocr = ocr
         self.config = config or AnalyzerConfig()
+        self.rings = RingsDetector(self.config.rings) if self.config.rings else None
+        face = self.config.panda_face
+        self.panda_face = PandaFaceDetector(face) if face else None
 
     @classmethod
     def from_dirs(cls, reference_dirs: Iterable[Path], with_ocr: bool = True) -> ImageAnalyzer:
@@ -67,6 +75,11 @@ class ImageAnalyzer:
             matches = [
                 m for m in self.matcher.match(decoded.bgr) if m.score >= self.config.min_score
             ]
+        if self.rings is not None and all(m.mark != RINGS_MARK for m in matches):
+            # The geometry adds the rings when no reference matched them; best one only.
+            matches += [f.to_match() for f in self.rings.find(decoded.bgr)[:1]]
+        if self.panda_face is not None and all(m.mark != BING_DWEN_DWEN for m in matches):
+            matches += [f.to_match() for f in self.panda_face.find(decoded.bgr)[:1]]
         text = ""
         error = ""
         if ocr and self.ocr is not None:

@@ -301,7 +301,7 @@ class InsigniaMatcher:
                     and geometry.ratio >= self.config.accept_inlier_ratio
                 ):
                     best.offer(
-                        _to_match(reference.mark, geometry, back, "orb", self.config.accept_inliers)
+                        _to_match(reference, geometry, back, "orb", self.config.accept_inliers)
                     )
                 elif geometry and geometry.inliers >= self.config.candidate_inliers:
                     candidates.append(_Candidate(reference, query_pts, geometry.inliers))
@@ -335,7 +335,12 @@ class InsigniaMatcher:
             if distance <= self.config.phash_max_distance:
                 found.append(
                     InsigniaMatch(
-                        reference.mark, round(1.0 - distance / 64, 4), quad, method="phash"
+                        reference.mark,
+                        round(1.0 - distance / 64, 4),
+                        quad,
+                        method="phash",
+                        reason=f"whole image is a copy of reference {reference.name} "
+                        f"(pHash distance {distance}/64)",
                     )
                 )
         return found
@@ -362,9 +367,7 @@ class InsigniaMatcher:
                 and geometry.inliers >= cfg.sift_accept_inliers
                 and geometry.ratio >= cfg.sift_accept_inlier_ratio
             ):
-                best.offer(
-                    _to_match(reference.mark, geometry, back, "sift", cfg.sift_accept_inliers)
-                )
+                best.offer(_to_match(reference, geometry, back, "sift", cfg.sift_accept_inliers))
 
     def _verify_sift(
         self, candidate: _Candidate, work: np.ndarray, back: float, best: _Best
@@ -412,9 +415,7 @@ class InsigniaMatcher:
             and geometry.inliers >= cfg.sift_accept_inliers
             and geometry.ratio >= cfg.sift_accept_inlier_ratio
         ):
-            best.offer(
-                _to_match(reference.mark, geometry, back, "orb+sift", cfg.sift_accept_inliers)
-            )
+            best.offer(_to_match(reference, geometry, back, "orb+sift", cfg.sift_accept_inliers))
 
     def _fit(
         self, ref_pts: np.ndarray, query_pts: np.ndarray, reference: _PreparedReference
@@ -518,14 +519,18 @@ def _plausible(quad: np.ndarray, homography: np.ndarray, cfg: MatcherConfig) -> 
 
 
 def _to_match(
-    mark: str, geometry: _Geometry, back: float, method: str, accept: int
+    reference: _PreparedReference, geometry: _Geometry, back: float, method: str, accept: int
 ) -> InsigniaMatch:
     # More inliers than the acceptance bar means more certainty; saturates near 1.
     excess = max(0, geometry.inliers - accept)
     score = 0.6 + 0.4 * (1 - math.exp(-excess / (2 * accept)))
     score *= 0.85 + 0.15 * min(1.0, geometry.ratio / 0.6)
     quad = tuple((float(x) * back, float(y) * back) for x, y in geometry.quad)
-    return InsigniaMatch(mark=mark, score=round(score, 4), quad=quad, method=method)
+    reason = (
+        f"{geometry.inliers} {method} keypoints agree with reference {reference.name} "
+        f"under one perspective mapping ({geometry.ratio:.0%} of candidate matches)"
+    )
+    return InsigniaMatch(reference.mark, round(score, 4), quad, method, reason)
 
 
 def _without_overlaps(matches: list[InsigniaMatch], max_iou: float) -> list[InsigniaMatch]:

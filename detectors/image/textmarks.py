@@ -56,5 +56,7 @@ class NameSpotter:
                 ):
                     score = round(min(1.0, line.score), 4)
                     if mark not in best or score > best[mark].score:
-                        best[mark] = InsigniaMatch(mark, score, line.quad, method="ocr")
+                        best[mark] = InsigniaMatch(
+                            mark, score, line.quad, "ocr", f"printed text reads {line.text!r}"
+                        )
         return sorted(best.values(), key=lambda m: -m.score)

@@ -172,13 +172,14 @@ def test_printed_beijing_2022_is_found_with_its_region(
 def test_gallery_scores_stay_at_their_measured_level(
     ocr_analyzer: ImageAnalyzer, references: tuple[ReferenceImage, ...], images_dir: Path
 ) -> None:
-    # Regression floor at the level measured when this was written (0.70 recall,
-    # 1 of 31 negatives); the target (0.90 at <= 3%) is not reached yet.
+    # Regression floor at the level measured with the rings and face-layout detectors
+    # (0.87 recall, 1 of 31 negatives); the target (0.90 at <= 3%) is not
+    # reached yet.
     report = evaluate_gallery(
         images_dir / "gallery", ocr_analyzer.analyze, {r.digest for r in references}
     )
     assert {"pos_006.png", "pos_037.png"} <= set(report.excluded)
     assert not set(report.excluded) & {o.case.file for o in report.outcomes}
     recall = report.beijing_recall()
-    assert recall is not None and recall >= 0.65, report.misses()
+    assert recall is not None and recall >= 0.85, report.misses()
     assert (report.false_positive_rate() or 0.0) <= 0.04, report.misses()
