@@ -41,6 +41,10 @@ class OpenApiSpider(scrapy.Spider):
         # crawlers: robots.txt does not apply, the rate-limit answers do (see _back_off).
         "ROBOTSTXT_OBEY": False,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+        # Quotas are calls per second per app key. Pace under them (5/s) rather than lean
+        # on refusals: with hundreds of catalog keywords, calls that kept meeting a full
+        # quota ran out of waits and their listings were lost. `-s DOWNLOAD_DELAY` tunes it.
+        "DOWNLOAD_DELAY": 0.2,
     }
 
     def __init__(
