@@ -23,13 +23,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from detectors.image.pandaface import BING_DWEN_DWEN
+from detectors.image.rings import RINGS_MARK
 from detectors.types import ImageEvidence
 
 # labels.json spells the rings 奥运五环; the catalog's canonical name is 奥林匹克五环.
 LABEL_ALIASES = {"奥运五环": "奥林匹克五环"}
-BEIJING_MARKS = frozenset({"冰墩墩", "雪容融", "冬梦", "飞跃"})
+BEIJING_MARKS = frozenset({BING_DWEN_DWEN, "雪容融", "冬梦", "飞跃"})
 BEIJING_NAMES = frozenset({"北京2022", "冬奥会", "冬残奥会"})
-RINGS = "奥林匹克五环"
+RINGS = RINGS_MARK  # one spelling of the mark name for the detector and the scoring
 
 
 class GalleryError(ValueError):
