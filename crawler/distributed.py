@@ -50,16 +50,69 @@ logger = logging.getLogger(__name__)
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 TOKEN_META = "markwatch_frontier_token"
 
+# redis-py re-sends a command when the connection drops before its reply arrives, so
+# every frontier write must be safe to run twice. Both scripts are.
+
+# Record the fingerprint and queue the request in one step. Run twice (the reply of the
+# first run lost), the second run finds the fingerprint and does nothing: the request is
+# queued exactly once. Separate SADD and ZADD would lose it (SADD's retry answers "seen").
+_ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 # Pop the best request and record it as in flight in one step, so a worker killed
 # between the two can never lose it. The field is the SHA-1 of the encoded request.
+# ARGV[1] is the caller's attempt id: a repeated attempt (its reply was lost) gets the
+# request that attempt popped, instead of popping a second one that nobody would fetch.
 _POP_TO_INFLIGHT = """
+local last = redis.call('HMGET', KEYS[3], 'attempt', 'token')
+if last[1] == ARGV[1] then
+  local held = redis.call('HGET', KEYS[2], last[2])
+  if held then return {last[2], held} end
+end
 local r = redis.call('ZRANGE', KEYS[1], 0, 0)
 if #r == 0 then return false end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 local token = redis.sha1hex(r[1])
 redis.call('HSET', KEYS[2], token, r[1])
+redis.call('HSET', KEYS[3], 'attempt', ARGV[1], 'token', token)
 return {token, r[1]}
 """
+
+
+class FrontierOps:
+    """The frontier's Redis writes for one worker, each safe to repeat (see the scripts).
+
+    `pop` keeps its attempt id until an attempt returns: an attempt that raised may
+    still have popped, and the next call asks for that same request."""
+
+    def __init__(
+        self, server: redis.Redis, *, dupefilter_key: str, queue_key: str, inflight_key: str,
+        last_pop_key: str,
+    ) -> None:  # fmt: skip
+        self.server = server
+        self.dupefilter_key = dupefilter_key
+        self.queue_key = queue_key
+        self.inflight_key = inflight_key
+        self.last_pop_key = last_pop_key
+        self._enqueue = server.register_script(_ENQUEUE)
+        self._pop = server.register_script(_POP_TO_INFLIGHT)
+        self._attempt = uuid.uuid4().hex
+
+    def push(self, data: bytes, priority: int, fingerprint: str | None) -> bool:
+        """Queue an encoded request; False when its fingerprint was already seen."""
+        keys = [self.dupefilter_key, self.queue_key]
+        return bool(self._enqueue(keys=keys, args=[fingerprint or "", -priority, data]))
+
+    def pop(self) -> tuple[str, bytes] | None:
+        keys = [self.queue_key, self.inflight_key, self.last_pop_key]
+        popped = self._pop(keys=keys, args=[self._attempt])
+        if not popped:
+            return None
+        self._attempt = uuid.uuid4().hex
+        return popped[0].decode(), popped[1]
 
 
 @dataclass(frozen=True)
@@ -99,6 +152,10 @@ class FrontierConfig:
 
     def heartbeat_key(self, spider: str, worker: str) -> str:
         return f"{self.prefix}:{spider}:worker:{worker}"
+
+    def last_pop_key(self, spider: str, worker: str) -> str:
+        # Not under `inflight:`, which reclaiming scans for other workers' hashes.
+        return f"{self.prefix}:{spider}:lastpop:{worker}"
 
 
 def redis_settings(config: FrontierConfig) -> dict[str, Any]:
@@ -168,7 +225,13 @@ class ReliableRedisScheduler(Scheduler):
         name = spider.name
         self.inflight_key = self.config.inflight_key(name, self.worker_id)
         self.heartbeat_key = self.config.heartbeat_key(name, self.worker_id)
-        self._pop = self.server.register_script(_POP_TO_INFLIGHT)
+        self.ops = FrontierOps(
+            self.server,
+            dupefilter_key=self.df.key,
+            queue_key=self.queue.key,
+            inflight_key=self.inflight_key,
+            last_pop_key=self.config.last_pop_key(name, self.worker_id),
+        )
         components = injected(self.crawler)
         if components is not None:
             # An ack promises the listing is stored; the index pipeline's write buffer
@@ -186,7 +249,7 @@ class ReliableRedisScheduler(Scheduler):
             self._heartbeat.stop()
         # A clean exit drops the heartbeat at once, so any work still in flight here
         # (a shutdown mid-crawl) is reclaimed by the others without waiting for the TTL.
-        self.server.delete(self.heartbeat_key)
+        self.server.delete(self.heartbeat_key, self.ops.last_pop_key)
         super().close(reason)
 
     def _beat(self) -> None:
@@ -211,15 +274,24 @@ class ReliableRedisScheduler(Scheduler):
 
     # -- queue -----------------------------------------------------------------
     def enqueue_request(self, request: Request) -> bool:
+        fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
         try:
-            return bool(super().enqueue_request(request))
+            queued = self.ops.push(
+                self.queue._encode_request(request), request.priority, fingerprint
+            )
         except redis.ConnectionError as exc:
             if not self._unsent:
                 logger.warning("frontier unreachable (%s): holding new requests locally", exc)
             self._unsent.append(request)
             if self.stats:
-                self.stats.inc_value("frontier/held_while_down", spider=self.spider)
+                self.stats.inc_value("frontier/held_while_down")
             return True
+        if not queued:
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def _push_unsent(self) -> None:
         """Hand the held requests to the frontier; keeps them if Redis is still down.
@@ -240,10 +312,10 @@ class ReliableRedisScheduler(Scheduler):
     def next_request(self) -> Request | None:
         if self._unsent:
             self._push_unsent()
-        popped = self._pop(keys=[self.queue.key, self.inflight_key])
-        if not popped:
+        popped = self.ops.pop()
+        if popped is None:
             return None
-        token, data = popped[0].decode(), popped[1]
+        token, data = popped
         request: Request = self.queue._decode_request(data)
         previous = request.meta.get(TOKEN_META)
         if previous and previous != token:
@@ -251,7 +323,7 @@ class ReliableRedisScheduler(Scheduler):
             self.server.hdel(self.inflight_key, previous)
         request.meta[TOKEN_META] = token
         if self.stats:
-            self.stats.inc_value("scheduler/dequeued/redis", spider=self.spider)
+            self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def ack(self, request: Request) -> None:
@@ -286,7 +358,7 @@ class ReliableRedisScheduler(Scheduler):
                 "reclaimed %d in-flight requests of dead worker %s", len(reclaimed), worker
             )
         if reclaimed and self.stats:
-            self.stats.inc_value("frontier/reclaimed", len(reclaimed), spider=self.spider)
+            self.stats.inc_value("frontier/reclaimed", len(reclaimed))
         return reclaimed
 
     def frontier_busy(self) -> bool:

@@ -137,13 +137,7 @@ OUTAGE_NOTICED_S = 60.0
 @pytest.mark.parametrize(
     "outage",
     [
-        # Known defect, still open: in about half of the clean-clone runs one listing of ~100
-        # is lost when Redis restarts within redis-py's retries (SECURITY.md, known gaps).
-        # Not strict, so a pass is reported as XPASS and the run shows when it is fixed.
-        pytest.param(
-            "restarted_at_once",
-            marks=pytest.mark.xfail(reason="one listing can be lost (known gap)", strict=False),
-        ),
+        "restarted_at_once",
         "down_until_the_worker_says_so",
     ],
 )
