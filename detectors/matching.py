@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from detectors.config import DetectorConfig
 from detectors.text_fold import BLOCK, CODE_BASE, TextFolder
 
 _LONG_LATIN_RE = re.compile(r"[a-z]{6,}")
+# The same test on the text's ASCII alone: ~20x faster on long CJK text. It may also see a
+# run that CJK characters split ("abc人def"), which only costs the exact search after it.
+_LONG_LATIN_ASCII_RE = re.compile(rb"[a-z]{6,}")
 # Texts up to this length go straight to the automaton; longer ones are screened first.
 _SHORT_TEXT = 200
 _MAX_ENGLISH_WORDS = 5
@@ -49,7 +53,8 @@ class Occurrence:
 @dataclass(frozen=True, slots=True)
 class _Key:
     length: int
-    entries: tuple[tuple[int, str], ...]  # (mark index, how)
+    entries: tuple[tuple[int, str], ...]  # (mark index, how), place words apart:
+    places: tuple[int, ...] = ()  # marks this key is a place word of
 
 
 class MarkMatcher:
@@ -144,6 +149,7 @@ class MarkMatcher:
                 for k in range(len(product) - 1):
                     term_keys.setdefault(product[k:], []).append((self._own[i], "term"))
         self._term_ac = _automaton(term_keys)
+        self._term_starts = _StartScreen.build(term_keys)
         self._longest_term = max((len(k) for k in term_keys), default=1)
         self._plain_of = plain
 
@@ -153,14 +159,14 @@ class MarkMatcher:
         found: list[Occurrence] = []
         suppressed: list[tuple[int, int, int]] = []  # (mark index, start, end)
         places: list[tuple[int, int, int]] = []  # (mark index, start, end) of place words
-        for end, key in self._plain_hits(plain):
+        codes = _Codes.of(plain) if len(plain) > _SHORT_TEXT else None
+        for end, key in _screened(self._plain_ac, plain, self._plain_screen, codes):
             start = end - key.length + 1
+            if key.places:
+                places.extend([(i, start, end + 1) for i in key.places])
             for i, how in key.entries:
                 stop = end + 1
                 m: re.Match[str] | None = None
-                if how == "place":
-                    places.append((i, start, stop))
-                    continue
                 if how == "anchor":
                     m = self._gap_re[i].match(plain, start)
                     if m is None or len(m.group(1).replace(" ", "")) > self.config.max_gap_chars:
@@ -182,7 +188,7 @@ class MarkMatcher:
                     continue
                 found.append(Occurrence(mark, plain[start:stop], start, stop, how, qualifier))
         if places:
-            found.extend(self._place_products(plain, places, found))
+            found.extend(self._place_products(plain, places, found, codes))
         folded = self.folder.fold(plain)
         for end, key in self._fold_hits(folded.codes):
             start = end - key.length + 1
@@ -199,13 +205,14 @@ class MarkMatcher:
                 if not self._has_context(mark, plain):
                     continue
                 found.append(Occurrence(mark, plain[s:e], s, e, "fold"))
-        if self._pinyin and _LONG_LATIN_RE.search(plain):
+        if self._pinyin and _LONG_LATIN_ASCII_RE.search(plain.encode("ascii", "ignore")):
             found.extend(self._fuzzy_latin(plain, found))
         return found
 
     def _plain_hits(self, plain: str) -> Iterable[tuple[int, _Key]]:
         """Leftmost-longest plain keys (a long text is screened first, see _screened)."""
-        return _screened(self._plain_ac, plain, self._plain_screen)
+        codes = _Codes.of(plain) if len(plain) > _SHORT_TEXT else None
+        return _screened(self._plain_ac, plain, self._plain_screen, codes)
 
     def _fold_hits(self, codes: str) -> Iterable[tuple[int, _Key]]:
         """Leftmost-longest fold keys (a long text is screened first, see _screened)."""
@@ -213,7 +220,11 @@ class MarkMatcher:
 
     # ---------------------------------------------------------------------------------
     def _place_products(
-        self, plain: str, places: Sequence[tuple[int, int, int]], found: Sequence[Occurrence]
+        self,
+        plain: str,
+        places: Sequence[tuple[int, int, int]],
+        found: Sequence[Occurrence],
+        codes: _Codes | None = None,
     ) -> list[Occurrence]:
         """A GI's place word near a product word of its category, in one title or sentence.
 
@@ -228,13 +239,16 @@ class MarkMatcher:
         # Per place word: the product words (category, distance, start, end, own-word id)
         # within the window and the same title or sentence, found once for all its GIs.
         around: dict[tuple[int, int], list[tuple[int, int, int, int, int]]] = {}
+        # In a long text most place words have no product word near them (a shop's "发货
+        # 吉林省内"): where product words can begin is found once, so those cost a bisect.
+        starts = self._term_starts.starts(codes) if codes is not None else None
         for i, s, e in places:
             mark = self.marks[i]
             if mark.name in done:
                 continue
             near = around.get((s, e))
             if near is None:
-                near = around[(s, e)] = self._near_terms(plain, s, e, reach, window)
+                near = around[(s, e)] = self._near_terms(plain, starts, s, e, reach, window)
             if not near:
                 continue
             c = self._category_index.get(mark.category, -1)
@@ -296,20 +310,24 @@ class MarkMatcher:
         return _closest_products(kept, self._plain_of, plain)
 
     def _near_terms(
-        self, plain: str, s: int, e: int, reach: int, window: int
+        self, plain: str, starts: Sequence[int] | None, s: int, e: int, reach: int, window: int
     ) -> list[tuple[int, int, int, int, int]]:
         """Product words around the place word plain[s:e]: (category index, distance,
         start, end, term id), in its own title or sentence and at most `window` away. The
         term id is a mark's own-word id or the category index; the category of another
-        mark's own word is that mark's category."""
-        lo = max(0, s - reach)
+        mark's own word is that mark's category. `starts`, when given, holds every place
+        where a product word can begin."""
+        lo, hi = max(0, s - reach), min(len(plain), e + reach)
+        if starts is not None and not _any_between(starts, lo, hi):
+            return []
         before = _LAST_END_RE.search(plain, lo, s)
         if before is not None:
             lo = before.start() + 1
-        hi = min(len(plain), e + reach)
         after = _SENTENCE_END_RE.search(plain, e, hi)
         if after is not None:
             hi = after.start()
+        if starts is not None and not _any_between(starts, lo, hi):
+            return []
         near = []
         for tc, ts, te in self._terms(plain, lo, hi):
             if ts < e and s < te:
@@ -387,6 +405,52 @@ _PAIR_BITS = 20
 _PAIR_MASK = np.uint32((1 << _PAIR_BITS) - 1)
 
 
+@dataclass(frozen=True)
+class _StartScreen:
+    """Where a key of a set (one-character keys included) can begin in a text: a
+    vectorised look-up of each character and each character pair. A superset: hash
+    collisions only add places."""
+
+    singles: np.ndarray  # hashed code point -> a one-character key
+    pairs: np.ndarray  # hashed pair -> the first two characters of a longer key
+
+    @classmethod
+    def build(cls, keys: Iterable[str]) -> _StartScreen:
+        singles = np.zeros(1 << _PAIR_BITS, dtype=bool)
+        pairs = np.zeros(1 << _PAIR_BITS, dtype=bool)
+        for k in keys:
+            if len(k) == 1:
+                singles[ord(k) & int(_PAIR_MASK)] = True
+            elif k:
+                first = np.array([ord(k[0])], dtype=np.uint32)
+                pairs[_pair_hash(first, np.array([ord(k[1])], dtype=np.uint32))] = True
+        return cls(singles, pairs)
+
+    def starts(self, codes: _Codes) -> list[int]:
+        """Ascending positions of the text where a key may begin."""
+        hit = self.singles[codes.points & _PAIR_MASK]
+        hit[:-1] |= self.pairs[codes.pairs]
+        return list(np.flatnonzero(hit).tolist())
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """A text's code points and hashed character pairs, computed once for every screen."""
+
+    points: np.ndarray
+    pairs: np.ndarray  # _pair_hash of each character and the next
+
+    @classmethod
+    def of(cls, text: str) -> _Codes:
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return cls(points, _pair_hash(points[:-1], points[1:]))
+
+
+def _any_between(ascending: Sequence[int], lo: int, hi: int) -> bool:
+    k = bisect.bisect_left(ascending, lo)
+    return k < len(ascending) and ascending[k] < hi
+
+
 def _pair_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return ((first * np.uint32(40503)) ^ second) & _PAIR_MASK
 
@@ -425,7 +489,7 @@ def _screen(keys: dict[str, _Key]) -> _Screen | None:
 
 
 def _screened(
-    automaton: ahocorasick.Automaton, text: str, screen: _Screen | None
+    automaton: ahocorasick.Automaton, text: str, screen: _Screen | None, codes: _Codes | None = None
 ) -> Iterable[tuple[int, _Key]]:
     """Leftmost-longest keys as (end index, key), like the automaton's `iter_long`.
 
@@ -439,8 +503,8 @@ def _screened(
     if len(text) <= _SHORT_TEXT or screen is None:
         yield from automaton.iter_long(text)
         return
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    starts = np.flatnonzero(screen.table[_pair_hash(points[:-1], points[1:])])
+    pairs = (codes or _Codes.of(text)).pairs
+    starts = np.flatnonzero(screen.table[pairs])
     free = 0  # matches do not overlap: the next one starts at or after this
     n = len(text)
     by_pair = screen.by_pair
@@ -463,7 +527,12 @@ def _screened(
 
 
 def _keys(keys: dict[str, list[tuple[int, str]]]) -> dict[str, _Key]:
-    return {key: _Key(len(key), tuple(dict.fromkeys(entries))) for key, entries in keys.items()}
+    out = {}
+    for key, entries in keys.items():
+        unique = tuple(dict.fromkeys(entries))
+        places = tuple(i for i, how in unique if how == "place")
+        out[key] = _Key(len(key), tuple(e for e in unique if e[1] != "place"), places)
+    return out
 
 
 def _automaton(keys: dict[str, list[tuple[int, str]]]) -> ahocorasick.Automaton:

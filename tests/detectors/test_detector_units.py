@@ -99,3 +99,23 @@ def test_long_text_screen_finds_exactly_what_the_automaton_finds(detector: Detec
             whole = [(end, key.length) for end, key in automaton.iter_long(text)]
             screened = [(end, k.length) for end, k in matching._screened(automaton, text, screen)]
             assert screened == whole and whole
+
+
+def test_product_word_screen_misses_no_product_word(detector: Detector) -> None:
+    """Long texts skip place words with no product word around them by a screen of where
+    one can begin; every product and excluded word (one character, 米, included) must
+    begin at a screened place, or a GI near it would go unseen."""
+    from detectors import matching
+
+    matcher = detector._matcher
+    raw = (
+        "吉林省内多仓发货，长白山脚下。正宗五常 稻花香 米，长白山 人参果 海参 红参；"
+        "盘锦 蟹田米，米饭软糯。延边 珍珠米 10斤，集安 林下参 切片"
+    ) * 8
+    plain = detector._plain(raw)
+    assert len(plain) > matching._SHORT_TEXT
+    starts = set(matcher._term_starts.starts(matching._Codes.of(plain)))
+    words = [(end - key.length + 1) for end, key in matcher._term_ac.iter(plain)]
+    assert words and set(words) <= starts
+    occurrences = matcher.find(plain)
+    assert {"五常大米", "延边大米", "集安人参"} <= {o.mark.name for o in occurrences}
