@@ -85,7 +85,7 @@ class Detector:
     # ---------------------------------------------------------------------------------
     def detect(self, listing: Listing, images: Sequence[ImageEvidence] = ()) -> Finding:
         """Judge one listing. `listing.price` is in CNY."""
-        text = self._plain(f"{listing.title}\n{listing.description}")
+        text = self._plain(_listing_text(listing))
         seen = [_Seen(o.mark, o.text, occurrence=o) for o in self._matcher.find(text)]
         errors: list[str] = []
         image_texts: list[str] = []
@@ -406,6 +406,18 @@ class Detector:
         if score >= self.config.suspicious_threshold:
             return "suspicious"
         return "clear"
+
+
+# A description this short is a subtitle ("长白山正品" under "人参片"): it reads with the
+# title as one line, so a place there and a product word in the title are one use.
+SUBTITLE_CHARS = 24
+
+
+def _listing_text(listing: Listing) -> str:
+    description = listing.description
+    if len(description) <= SUBTITLE_CHARS and "\n" not in description:
+        return f"{listing.title} {description}"
+    return f"{listing.title}\n{description}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from detectors import Detector
+from detectors.engine import SUBTITLE_CHARS
 
 
 def codes(finding) -> set[str]:  # type: ignore[no-untyped-def]
@@ -78,6 +79,21 @@ def test_words_that_merely_contain_mark_characters_do_not_fire(
     assert finding.marks == ()
 
 
-def test_a_mark_never_spans_title_and_description(detector: Detector, make_listing) -> None:  # type: ignore[no-untyped-def]
-    finding = detector.detect(make_listing("年货上市 五常", "安徽 合肥", description="大米 香甜"))
+def test_a_mark_never_spans_title_and_a_description(detector: Detector, make_listing) -> None:  # type: ignore[no-untyped-def]
+    description = "大米 香甜，" + "本店商品均为实拍，支持七天无理由退换。" * 2
+    assert len(description) > SUBTITLE_CHARS
+    finding = detector.detect(make_listing("年货上市 五常", "安徽 合肥", description=description))
     assert finding.marks == ()
+
+
+@pytest.mark.parametrize(
+    ("title", "subtitle", "mark"),
+    [("人参片", "长白山正品", "长白山人参"), ("年货上市 五常", "大米 香甜", "五常大米")],
+)
+def test_a_short_subtitle_reads_with_its_title(  # type: ignore[no-untyped-def]
+    detector: Detector, make_listing, title: str, subtitle: str, mark: str
+) -> None:
+    """A shop's subtitle under the title ("人参片" / "长白山正品") is one line with it."""
+    finding = detector.detect(make_listing(title, "安徽 合肥", description=subtitle))
+    assert mark in [m.mark for m in finding.marks]
+    assert finding.verdict == "suspicious"
