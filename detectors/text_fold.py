@@ -397,7 +397,10 @@ def _base_fold_table() -> np.ndarray:
 def _fold_table(codes: dict[int, str]) -> np.ndarray:
     table = _base_fold_table().copy()
     for cp, code in codes.items():
-        table[cp] = ord(code)
+        # A stroke used as a separator stays one even when a variant table pairs it with a
+        # mark's character (adding 平和琯溪蜜柚 made 丨 a variant of 琯): "雪丨容丨融".
+        if chr(cp) not in _SKIP_CHARS:
+            table[cp] = ord(code)
     return table
 
 
