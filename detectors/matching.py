@@ -435,15 +435,21 @@ class _StartScreen:
 
 @dataclass(frozen=True)
 class _Codes:
-    """A text's code points and hashed character pairs, computed once for every screen."""
+    """A text's code points and hashed character pairs and triples, computed once for
+    every screen."""
 
     points: np.ndarray
     pairs: np.ndarray  # _pair_hash of each character and the next
+    triples: np.ndarray  # _triple_hash of each character and the two next
 
     @classmethod
     def of(cls, text: str) -> _Codes:
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        return cls(points, _pair_hash(points[:-1], points[1:]))
+        return cls(
+            points,
+            _pair_hash(points[:-1], points[1:]),
+            _triple_hash(points[:-2], points[1:-1], points[2:]),
+        )
 
 
 def _any_between(ascending: Sequence[int], lo: int, hi: int) -> bool:
@@ -453,6 +459,10 @@ def _any_between(ascending: Sequence[int], lo: int, hi: int) -> bool:
 
 def _pair_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return ((first * np.uint32(40503)) ^ second) & _PAIR_MASK
+
+
+def _triple_hash(first: np.ndarray, second: np.ndarray, third: np.ndarray) -> np.ndarray:
+    return ((((first * np.uint32(40503)) ^ second) * np.uint32(2654435761)) ^ third) & _PAIR_MASK
 
 
 @dataclass(frozen=True)
@@ -466,18 +476,25 @@ class _Screen:
 
     table: np.ndarray
     by_pair: dict[str, tuple[tuple[int, ...], dict[str, _Key]]]  # lengths, longest first
+    # Keys of three or more characters are screened on their first three: in prose, many
+    # pairs begin a long key (十八 folds like 木垒 of 木垒羊肉) but few go on to the third.
+    # `table` then holds only the pairs of two-character keys.
+    triples: np.ndarray
 
 
 def _screen(keys: dict[str, _Key]) -> _Screen | None:
     """None when a key is shorter than two characters (the automaton then reads it all)."""
     table = np.zeros(1 << _PAIR_BITS, dtype=bool)
+    triples = np.zeros(1 << _PAIR_BITS, dtype=bool)
     by_pair: dict[str, list[tuple[str, _Key]]] = {}
     for k, value in keys.items():
         if len(k) < 2:
             return None
-        a = np.array([ord(k[0])], dtype=np.uint32)
-        b = np.array([ord(k[1])], dtype=np.uint32)
-        table[_pair_hash(a, b)] = True
+        points = np.array([ord(c) for c in k[:3]], dtype=np.uint32)
+        if len(k) == 2:
+            table[_pair_hash(points[:1], points[1:2])] = True
+        else:
+            triples[_triple_hash(points[:1], points[1:2], points[2:3])] = True
         by_pair.setdefault(k[:2], []).append((k, value))
     return _Screen(
         table,
@@ -485,6 +502,7 @@ def _screen(keys: dict[str, _Key]) -> _Screen | None:
             pair: (tuple(sorted({len(k) for k, _ in ks}, reverse=True)), dict(ks))
             for pair, ks in by_pair.items()
         },
+        triples,
     )
 
 
@@ -503,8 +521,10 @@ def _screened(
     if len(text) <= _SHORT_TEXT or screen is None:
         yield from automaton.iter_long(text)
         return
-    pairs = (codes or _Codes.of(text)).pairs
-    starts = np.flatnonzero(screen.table[pairs])
+    codes = codes or _Codes.of(text)
+    hit = screen.table[codes.pairs]
+    hit[:-1] |= screen.triples[codes.triples]
+    starts = np.flatnonzero(hit)
     free = 0  # matches do not overlap: the next one starts at or after this
     n = len(text)
     by_pair = screen.by_pair
