@@ -96,9 +96,13 @@ def _index(quick: bool, settings: Settings) -> dict[str, Any]:
 def _search(quick: bool, settings: Settings) -> dict[str, Any]:
     from bench.bench_search import bench_search
 
-    # Staff search runs on Elasticsearch at scale; SQLite is the embedded twin.
-    sizes = (20_000,) if quick else (100_000, 1_000_000)
-    return bench_search(sizes=sizes, backends=("sqlite", "elasticsearch"), es_url=_es_url(settings))
+    # Staff search runs on Elasticsearch at scale (1M listings); SQLite is the embedded
+    # default, sized for a provincial centre's first year (100k).
+    if quick:
+        return bench_search((20_000,), ("sqlite", "elasticsearch"), _es_url(settings))
+    out = bench_search((100_000,), ("sqlite",))
+    out.update(bench_search((1_000_000,), ("elasticsearch",), _es_url(settings)))
+    return out
 
 
 def _e2e(quick: bool, settings: Settings) -> dict[str, Any]:
@@ -116,7 +120,16 @@ SECTIONS: tuple[Section, ...] = (
         _crawl,
         (Target("bare_scrapy_pages_per_s", ">=", 500), Target("ratio", ">=", 0.9)),
     ),
-    Section("text_detection", _text, (Target("listings_per_second", ">=", 5000),)),
+    Section(
+        "text_detection",
+        _text,
+        (
+            Target("listings_per_second", ">=", 5000),
+            # Issue 20: the whole catalog, one core (CPU seconds of the one process).
+            Target("full_catalog.titles_listings_per_cpu_second", ">=", 10000),
+            Target("full_catalog.descriptions_2000_chars_listings_per_cpu_second", ">=", 3000),
+        ),
+    ),
     Section(
         "image_detection",
         _image,
@@ -220,15 +233,15 @@ def write_readme_table(readme: Path, report: dict[str, Any]) -> None:
 
 
 def _add_search_target(report: dict[str, Any], quick: bool) -> None:
-    """p95 <= 200 ms applies at 1M listings; --quick checks it at its own size."""
+    """Elasticsearch p95 <= 50 ms, SQLite p95 <= 200 ms, each at its largest size (1M and
+    100k in the full bench; --quick checks them at its own size)."""
     search = report["sections"].get("search")
     if not search or "error" in search:
         return
-    # The target is the staff search at scale: Elasticsearch when it ran; the embedded
-    # SQLite twin's figures are reported beside it, and checked only when it ran alone.
-    for backend in ("elasticsearch", "sqlite"):
+    checks = []
+    for backend, limit in (("elasticsearch", 50), ("sqlite", 200)):
         sized = [k for k in search if k.startswith(f"{backend}_")]
         if sized:
             largest = max(sized, key=lambda k: int(k.rsplit("_", 1)[1]))
-            search["checks"] = [Target(f"{largest}.p95_ms", "<=", 200).check(search)]
-            return
+            checks.append(Target(f"{largest}.p95_ms", "<=", limit).check(search))
+    search["checks"] = checks
