@@ -18,7 +18,7 @@ from detectors.image.ocr import OcrEngine, OcrError
 from detectors.image.pandaface import BING_DWEN_DWEN, PandaFaceConfig, PandaFaceDetector
 from detectors.image.references import load_reference_dirs
 from detectors.image.rings import RINGS_MARK, RingsConfig, RingsDetector
-from detectors.image.textmarks import NameSpotter
+from detectors.image.textmarks import NameSpotter, caption_search_box
 from detectors.types import ImageEvidence, InsigniaMatch
 
 
@@ -83,16 +83,23 @@ class ImageAnalyzer:
         text = ""
         error = ""
         if ocr and self.ocr is not None:
+            spotter = self.config.spotter
             try:
                 lines = self.ocr.boxes(decoded.bgr)
+                text = "\n".join(line.text for line in lines)  # all of it, as read
+                for line in spotter.bare_wordmarks(lines):
+                    # Read closely only here (a bare wordmark is rare): a programme
+                    # caption over it makes the logo the programme's, not the Games'.
+                    close = self.ocr.read_region(decoded.bgr, caption_search_box(line))
+                    if spotter.programme_caption(close) is not None:
+                        lines = [other for other in lines if other is not line]
             except OcrError as exc:
                 # Insignia evidence is still worth reporting without the text.
                 error = str(exc)
             else:
-                text = "\n".join(line.text for line in lines)
                 seen = {m.mark for m in matches}
                 # A printed name is evidence with its own region (the text box).
-                matches += [m for m in self.config.spotter.spot(lines) if m.mark not in seen]
+                matches += [m for m in spotter.spot(lines) if m.mark not in seen]
         return ImageEvidence(image=name, ocr_text=text, insignia=tuple(matches), error=error)
 
     def analyze_path(self, path: str | Path) -> ImageEvidence:

@@ -41,6 +41,12 @@ class MatcherConfig:
     reference_side: int = 480  # references are normalised to this longest side
     reference_levels: int = 12  # deep pyramid so small printed marks still match
     ratio: float = 0.8
+    # ORB's LSH index (FLANN): tables, hash bits per table, multi-probe depth. Many
+    # tables probed exactly cost a fifth of few tables probed with neighbours
+    # (multi-probe 1) and find as many true neighbours.
+    lsh_tables: int = 12
+    lsh_key_size: int = 16
+    lsh_multi_probe: int = 0
     # Neighbours this close on one reference are one point (0: the whole reference).
     same_point_px: float = 6.0
     affine_reprojection: float = 12.0  # loose: the affine stage ignores perspective
@@ -53,11 +59,12 @@ class MatcherConfig:
     sift_features: int = 800
     sift_fallback: bool = True  # whole-photo SIFT when ORB finds nothing
     # ...and only when some reference drew this many ORB ratio-test survivors (0: always).
-    # A photo with no mark in it rarely does and the SIFT pass is the costliest stage:
-    # 14 brings the generated set's median from ~47 to ~38 ms, but loses one positive
-    # in 234 (recall 0.902 -> 0.897, under its 0.90 floor), so it is off by default.
-    sift_gate_matches: int = 0
-    sift_side: int = 400
+    # A photo with no mark in it rarely does and the SIFT pass is the costliest stage.
+    # With the 12-table LSH index, 20 keeps every positive of the generated set and of
+    # the gallery, and cuts the set's median by about a fifth; above 24 a JPEG of
+    # the rings (few ORB corners) loses its SIFT pass.
+    sift_gate_matches: int = 20
+    sift_side: int = 400  # 320 loses the gallery's 雪容融 render and a 3D rings scene
     sift_whole_ratio: float = 0.85  # SIFT is more distinctive: a looser ratio is safe
     sift_ratio: float = 0.75
     sift_accept_inliers: int = 8
@@ -125,6 +132,7 @@ class _FeatureIndex:
         binary: bool,
         same_point_px: float,
         marks: Sequence[str],
+        lsh: tuple[int, int, int] = (12, 16, 0),
     ) -> None:
         usable = [
             (ref, f) for ref, f in sets if f.descriptors is not None and len(f.descriptors) > 0
@@ -143,7 +151,13 @@ class _FeatureIndex:
         self._same_point_px = same_point_px
         params: dict[str, bool | int | float | str]
         if binary:  # FLANN_INDEX_LSH for ORB's binary descriptors
-            params = {"algorithm": 6, "table_number": 6, "key_size": 16, "multi_probe_level": 1}
+            tables, key_size, probe = lsh
+            params = {
+                "algorithm": 6,
+                "table_number": tables,
+                "key_size": key_size,
+                "multi_probe_level": probe,
+            }
         else:  # FLANN_INDEX_KDTREE for SIFT
             params = {"algorithm": 1, "trees": 4}
         self._matcher = cv2.FlannBasedMatcher(params, {"checks": 32})
@@ -229,6 +243,7 @@ class InsigniaMatcher:
             True,
             cfg.same_point_px,
             [r.mark for r in self._references],
+            (cfg.lsh_tables, cfg.lsh_key_size, cfg.lsh_multi_probe),
         )
         self._sift_index = _FeatureIndex(
             [(i, f) for i, r in enumerate(self._references) for f in r.sift],

@@ -164,6 +164,38 @@ class OcrEngine:
         out.sort(key=lambda line: (line.quad[0][1], line.quad[0][0]))
         return out
 
+    def read_region(
+        self, image: np.ndarray, box: tuple[float, float, float, float], height: int = 120
+    ) -> list[OcrLine]:
+        """Every text line inside `box` (x0, y0, x1, y1 input pixels), read closely.
+
+        The crop is scaled so that it is `height` pixels tall: a small caption that the
+        whole-photo pass merged into the line below it is then a line of its own.
+        """
+        rows, cols = image.shape[:2]
+        x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+        x1, y1 = min(cols, int(box[2]) + 1), min(rows, int(box[3]) + 1)
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            return []
+        scale = height / (y1 - y0)
+        crop = cv2.resize(
+            image[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC
+        )
+        try:
+            found = self._load()(np.ascontiguousarray(crop), use_det=True, use_cls=False)
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise OcrError(f"OCR failed: {exc}") from None
+        quads = getattr(found, "boxes", None)
+        if quads is None:
+            return []
+        out = []
+        for quad, text, score in zip(quads, found.txts or (), found.scores or (), strict=False):
+            if not text or not text.strip() or score < self.config.text_score:
+                continue
+            points = np.asarray(quad, np.float64) / scale + (x0, y0)
+            out.append(OcrLine(text.strip(), tuple((float(x), float(y)) for x, y in points), score))
+        return out
+
     def warm_up(self) -> None:
         """Load both models and run each once, so the first photo pays no set-up."""
         line = np.full((48, 200, 3), 255, np.uint8)

@@ -33,7 +33,9 @@ class PandaFaceConfig:
     min_eye_share: float = 0.05  # the eye hole's area over the patch's outline area
     max_eye_share: float = 0.55  # more is a ring or a letter O, not a patch with an eye
     min_eye_roundness: float = 0.5  # area over its enclosing circle's
-    min_eye_value: int = 140  # the eye (or its rim) is light
+    # The eye (or its rim) is light: mid-grey in a grey-lit 3D viewport (about 120),
+    # where a real panda's eye stays dark brown (under 70).
+    min_eye_value: int = 115
     max_area_ratio: float = 1.8  # the two patches are one size...
     max_mirror_degrees: float = 35.0  # ...and mirror images about the face's axis
     min_gap: float = 0.9  # patch distance over the patch's long axis

@@ -32,6 +32,7 @@ DEFAULT_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
 # ("BEIJING 022", "BEIJING 2O22", "BEIJING Z022"); the word BEIJING plus such a year
 # still names it.
 _BEIJING_YEAR = re.compile(r"beijing[2z]?[0o][2z]{2}")
+_LATIN_WORD = re.compile(r"[a-z]{4,}")
 
 
 def fold(text: str) -> str:
@@ -42,6 +43,48 @@ def fold(text: str) -> str:
 class NameSpotter:
     names: Sequence[tuple[str, Sequence[str]]] = DEFAULT_NAMES
     min_score: float = 0.6  # recogniser confidence of the line
+
+    def bare_wordmarks(self, lines: Iterable[OcrLine]) -> list[OcrLine]:
+        """Lines that read the "BEIJING 2022" wordmark and nothing else."""
+        return [
+            line
+            for line in lines
+            if line.score >= self.min_score
+            and len(line.quad) == 4
+            and _BEIJING_YEAR.fullmatch(fold(line.text))
+        ]
+
+    def programme_caption(self, close: Sequence[OcrLine]) -> str | None:
+        """The caption word of a programme lock-up ("Education" over "BEIJING 2022").
+
+        `close` are the lines read closely around one bare wordmark. The Games'
+        programmes (education, culture, ...) put a small word centred over the
+        wordmark; such a logo is the programme's, not the Games' emblem, so the
+        wordmark under it is not evidence of the mark. A caption is a Latin word of
+        four letters or more, lower than the wordmark, ending above its middle and
+        centred over it, and not a mark's name itself.
+        """
+        marks = [line for line in close if _BEIJING_YEAR.fullmatch(fold(line.text))]
+        if not marks:
+            return None
+        mark = max(marks, key=lambda line: line.score)
+        mx0, my0, mx1, my1 = _bounds(mark)
+        for line in close:
+            folded = fold(line.text)
+            if line is mark or line.score < self.min_score or not _LATIN_WORD.fullmatch(folded):
+                continue
+            if any(fold(s) in folded for _, spellings in self.names for s in spellings):
+                continue
+            x0, y0, x1, y1 = _bounds(line)
+            centre = (x0 + x1) / 2
+            if (
+                y1 - y0 < my1 - my0
+                and y1 <= (my0 + my1) / 2
+                and my0 - y1 <= 0.6 * (my1 - my0)
+                and mx0 + 0.2 * (mx1 - mx0) <= centre <= mx1 - 0.2 * (mx1 - mx0)
+            ):
+                return line.text
+        return None
 
     def spot(self, lines: Iterable[OcrLine]) -> list[InsigniaMatch]:
         """One match per mark: the most confident line naming it."""
@@ -60,3 +103,16 @@ class NameSpotter:
                             mark, score, line.quad, "ocr", f"printed text reads {line.text!r}"
                         )
         return sorted(best.values(), key=lambda m: -m.score)
+
+
+def _bounds(line: OcrLine) -> tuple[float, float, float, float]:
+    xs = [x for x, _ in line.quad]
+    ys = [y for _, y in line.quad]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def caption_search_box(line: OcrLine) -> tuple[float, float, float, float]:
+    """Where a programme caption over this wordmark line would be (input pixels)."""
+    x0, y0, x1, y1 = _bounds(line)
+    h = y1 - y0
+    return x0 - 0.2 * h, y0 - 0.6 * h, x1 + 0.2 * h, y1 + 0.2 * h

@@ -11,7 +11,11 @@ BLACK, WHITE = (15, 15, 15), (250, 250, 250)
 
 
 def _face(
-    eyes: str = "light", mirrored: bool = True, nose: bool = True, ground: int = 250
+    eyes: str = "light",
+    mirrored: bool = True,
+    nose: bool = True,
+    ground: int = 250,
+    eye_white: tuple[int, int, int] = WHITE,
 ) -> np.ndarray:
     """A white face with two tilted dark eye patches, each holding an eye, and a nose."""
     image = np.full((400, 500, 3), (90, 120, 60), np.uint8)  # green background
@@ -19,7 +23,7 @@ def _face(
     for x, tilt in ((180, 35), (320, -35 if mirrored else 35)):
         cv2.ellipse(image, (x, 200), (38, 55), tilt, 0, 360, BLACK, -1)
         if eyes == "light":  # the mascot's big eye: a light ring around a dark pupil
-            cv2.circle(image, (x + (8 if x < 250 else -8), 188), 17, WHITE, -1)
+            cv2.circle(image, (x + (8 if x < 250 else -8), 188), 17, eye_white, -1)
             cv2.circle(image, (x + (8 if x < 250 else -8), 188), 9, (60, 60, 60), -1)
         elif eyes == "small":  # a real panda's eye: small and dark-brown
             cv2.circle(image, (x + (8 if x < 250 else -8), 188), 5, (30, 50, 70), -1)
@@ -45,6 +49,16 @@ def test_found_small_and_after_jpeg() -> None:
     assert PandaFaceDetector().find(small)
     jpeg = cv2.imdecode(cv2.imencode(".jpg", _face(), [cv2.IMWRITE_JPEG_QUALITY, 40])[1], 1)
     assert PandaFaceDetector().find(jpeg)
+
+
+def test_found_in_a_grey_lit_render() -> None:
+    # A 3D viewport lights the model grey: face about 190, the eyes' rims mid-grey.
+    assert PandaFaceDetector().find(_face(ground=190, eye_white=(125, 125, 125)))
+
+
+def test_not_found_with_grey_brown_eyes_of_a_real_panda() -> None:
+    # Big enough to be the mascot's, but a real panda's dark brown (value 80).
+    assert PandaFaceDetector().find(_face(eye_white=(40, 60, 80))) == []
 
 
 def test_not_found_without_the_light_eyes_the_mirror_the_nose_or_the_white_face() -> None:
