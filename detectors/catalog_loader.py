@@ -326,8 +326,10 @@ def _mark(raw: dict[str, Any], where: str, file: str) -> Mark:
         raise CatalogError(f"{where}.product {product!r} is not part of the name")
     places = _strs(raw, "places", where)
     if "places" not in raw and product and name.endswith(product):
-        # Without a `places` key the name's own place part is the alias ("五常" of 五常大米);
-        # `places = []` says the place part is too ambiguous to match on its own.
+        # Without a `places` key the name's own place part is the alias ("五常" of 五常大米).
+        # `places = []` lists no alias, but place x product matching still takes the name
+        # without its product word as the place (永宁 of 永宁青虾: detectors.matching._places);
+        # a narrower list is the way to keep a common word (清水, 太平) from matching.
         places = (name[: -len(product)],)
     for place in places:
         if len(place) < 2:
