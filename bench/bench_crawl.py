@@ -36,7 +36,7 @@ if mode == "full":
     settings = dataclasses.replace(load_settings(environ={}), data_dir=Path(data_dir))
     ctx = services(settings)
     svc = ctx.__enter__()
-    components = PipelineComponents(svc.detector, svc.index, svc.alerts)
+    components = PipelineComponents(svc.detector, svc.index, svc.alerts, stores=svc.stores)
 overrides = {"LOG_LEVEL": "ERROR"}
 if mode == "bare":
     overrides["ITEM_PIPELINES"] = {}
