@@ -26,7 +26,9 @@ from concurrent.futures.process import BrokenProcessPool
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler import detect_worker
 from crawler.components import ListingDetector, PipelineComponents
+from crawler.detect_worker import Job
 from detectors.types import Finding, ImageEvidence, Listing
 
 logger = logging.getLogger(__name__)
@@ -36,26 +38,6 @@ BATCH_SETTING = "MARKWATCH_DETECT_BATCH"
 WINDOW_SETTING = "MARKWATCH_DETECT_WINDOW_S"
 MAX_DEFAULT_PROCESSES = 4
 _SHARED = "detection_pool"
-
-Job = tuple[Listing, Sequence[ImageEvidence]]
-
-_worker_detector: ListingDetector | None = None
-
-
-def _init_worker(detector: ListingDetector) -> None:
-    global _worker_detector
-    _worker_detector = detector
-
-
-def _worker_pid() -> int:
-    return os.getpid()
-
-
-def _detect_batch(jobs: list[Job]) -> list[Finding]:
-    detector = _worker_detector
-    if detector is None:
-        raise RuntimeError("detection worker started without a detector")
-    return [detector.detect(listing, images=images) for listing, images in jobs]
 
 
 def default_processes(cpus: int | None = None) -> int:
@@ -86,10 +68,10 @@ class DetectionPool:
         self._executor = ProcessPoolExecutor(
             processes,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
+            initializer=detect_worker.start,
             initargs=(detector,),
         )
-        self._started = [self._executor.submit(_worker_pid) for _ in range(processes)]
+        self._started = [self._executor.submit(detect_worker.pid) for _ in range(processes)]
         self._broken = False
         self._pending: list[tuple[Job, asyncio.Future[Finding]]] = []
         self._timer: asyncio.TimerHandle | None = None
@@ -155,7 +137,7 @@ class DetectionPool:
             return
         loop = asyncio.get_running_loop()
         try:
-            task = self._executor.submit(_detect_batch, [job for job, _ in batch])
+            task = self._executor.submit(detect_worker.detect_batch, [job for job, _ in batch])
         except (BrokenProcessPool, RuntimeError) as exc:
             self._fall_back(batch, exc)
             return
