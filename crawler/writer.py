@@ -4,10 +4,13 @@ Tokenising documents (jieba, pypinyin) and the alert store's statements (SQLAlch
 Python work: on a thread of the crawl process they take the GIL from the reactor, which
 then waits for it after every socket call. In a writer process they use another core.
 
-`MARKWATCH_WRITER_PROCESS` (on by default when the machine has more than one CPU) turns
-it on for crawls whose components say how to open the same index and store elsewhere
-(`PipelineComponents.stores`, from the composition root); otherwise `NotConfigured` and
-the pipelines write on their threads. Until the process is up, and if it ever dies,
+`MARKWATCH_WRITER_PROCESS=true` turns it on for crawls whose components say how to open
+the same index and store elsewhere (`PipelineComponents.stores`, from the composition
+root); otherwise `NotConfigured` and the pipelines write on their threads. Off by
+default: on the shared 2-CPU machine the process's start (~3 s of imports and opening
+the stores) and the pipe traffic cost a short crawl more than the GIL it frees (bench
+`crawl`, 650 listings: 6.2 s with it, 4.8 s without); it is for long crawls on a
+machine with a core to spare. Until the process is up, and if it ever dies,
 writes go to those threads: nothing waits for it and nothing is lost (alert writes are
 idempotent per (listing, mark), so a batch whose answer was lost may be written again).
 One process takes every write in submission order.
@@ -107,12 +110,7 @@ class StoreWriter:
         every crawler using them); NotConfigured if off."""
         writer = components.shared.get(_SHARED)
         if writer is None or writer.closed:
-            raw = crawler.settings.get(SETTING)
-            if raw in (None, ""):
-                enabled = (os.cpu_count() or 1) > 1
-            else:
-                enabled = crawler.settings.getbool(SETTING)
-            if not enabled:
+            if not crawler.settings.getbool(SETTING, False):
                 raise NotConfigured(f"{SETTING} is off: writes run on threads")
             if components.stores is None:
                 raise NotConfigured("the components cannot be opened in another process")
