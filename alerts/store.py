@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from alerts.models import (
 from alerts.outbox_store import OutboxStore
 from alerts.schema import alert_events, alerts, digest_items, outbox, sellers, users, watchlists
 from alerts.timeutil import iso, to_db, utcnow
-from detectors.types import Finding, Listing, Seller
+from detectors.types import Finding, Listing, MarkHit, Seller
 
 CRAWLER = "system:crawler"
 
@@ -85,94 +86,142 @@ class AlertStore:
         actor: str = CRAWLER,
     ) -> list[AlertChange]:
         """Create or refresh the alerts for a finding; queue messages for those who want them."""
-        if finding.verdict == "clear":
-            return []
-        hits = [hit for hit in finding.marks if hit.reasons]
-        if not hits:
-            return []
+        return self.record_many([(listing, finding)], at=at, actor=actor)[0]
+
+    def record_many(
+        self,
+        pairs: Sequence[tuple[Listing, Finding]],
+        *,
+        at: datetime | None = None,
+        actor: str = CRAWLER,
+    ) -> list[list[AlertChange]]:
+        """`record` for each (listing, finding), in order, in one transaction: the changes
+        of each pair. Idempotent per (listing, mark) like `record`; watchlists, grants and
+        each seller are read once per batch instead of once per listing."""
+        out: list[list[AlertChange]] = [[] for _ in pairs]
+        work = [
+            (index, listing, finding, hits)
+            for index, (listing, finding) in enumerate(pairs)
+            if finding.verdict != "clear"
+            for hits in ([hit for hit in finding.marks if hit.reasons],)
+            if hits
+        ]
+        if not work:
+            return out
         now = to_db(at) if at else utcnow()
+        with self.engine.begin() as conn:
+            batch = _Batch(
+                routes=self._watchlist_rows(conn, active_only=True),
+                granted=grant_rules.load_grants(conn),
+            )
+            for index, listing, finding, hits in work:
+                out[index] = self._record_one(conn, batch, listing, finding, hits, now, actor)
+        return out
+
+    def _record_one(
+        self,
+        conn: Connection,
+        batch: _Batch,
+        listing: Listing,
+        finding: Finding,
+        hits: list[MarkHit],
+        now: datetime,
+        actor: str,
+    ) -> list[AlertChange]:
         listing_dict = listing.to_dict()
         changes: list[AlertChange] = []
-        with self.engine.begin() as conn:
-            seller_id = self._upsert_seller(conn, listing, now)
-            repeat = seller_id is not None and self._is_repeat(conn, seller_id, now)
-            routes = self._watchlist_rows(conn, active_only=True)
-            known_marks = set(
-                conn.execute(
-                    sa.select(alerts.c.mark).where(alerts.c.listing_id == listing.id)
-                ).scalars()
+        seller_id, repeat = self._seller_of(conn, batch, listing, now)
+        known_marks = set(
+            conn.execute(
+                sa.select(alerts.c.mark).where(alerts.c.listing_id == listing.id)
+            ).scalars()
+        )
+        reopened: set[int] = set()
+        for hit in hits:
+            reasons = [r.to_dict() for r in hit.reasons]
+            new_id = insert_if_absent(
+                conn,
+                alerts,
+                listing_id=listing.id,
+                mark=hit.mark,
+                kind=hit.kind,
+                verdict=finding.verdict,
+                score=hit.score,
+                status="new",
+                platform=listing.platform,
+                seller_id=seller_id,
+                price=listing.price,
+                gone=False,
+                repeat_infringer=repeat,
+                first_seen=now,
+                last_seen=now,
+                updated_at=now,
+                listing=listing_dict,
+                reasons=reasons,
             )
-            reopened: set[int] = set()
-            granted = grant_rules.load_grants(conn)
-            for hit in hits:
-                reasons = [r.to_dict() for r in hit.reasons]
-                created = (
-                    insert_if_absent(
-                        conn,
-                        alerts,
-                        listing_id=listing.id,
-                        mark=hit.mark,
-                        kind=hit.kind,
-                        verdict=finding.verdict,
-                        score=hit.score,
-                        status="new",
-                        platform=listing.platform,
-                        seller_id=seller_id,
-                        price=listing.price,
-                        gone=False,
-                        repeat_infringer=repeat,
-                        first_seen=now,
-                        last_seen=now,
-                        updated_at=now,
-                        listing=listing_dict,
-                        reasons=reasons,
-                    )
-                    is not None
+            what: tuple[str, ...] = ()
+            if new_id is not None:
+                self._audit(
+                    conn,
+                    new_id,
+                    actor,
+                    "created",
+                    None,
+                    "new",
+                    now,
+                    {
+                        "verdict": finding.verdict,
+                        "score": round(hit.score, 4),
+                        "repeat_infringer": repeat,
+                    },
                 )
+                if known_marks:
+                    # A new mark on a listing staff already triaged: its dismissals no
+                    # longer cover what the listing now shows.
+                    reopened |= self._reopen_dismissed(
+                        conn, listing.id, actor, now, f"new mark {hit.mark} on the listing"
+                    )
+                alert_id = new_id
+            else:
                 row = _alert_row(conn, listing.id, hit.mark)
-                if created:
-                    self._audit(
-                        conn,
-                        row["id"],
-                        actor,
-                        "created",
-                        None,
-                        "new",
-                        now,
-                        {
-                            "verdict": finding.verdict,
-                            "score": round(hit.score, 4),
-                            "repeat_infringer": repeat,
-                        },
-                    )
-                    what: tuple[str, ...] = ()
-                    if known_marks:
-                        # A new mark on a listing staff already triaged: its dismissals no
-                        # longer cover what the listing now shows.
-                        reopened |= self._reopen_dismissed(
-                            conn, listing.id, actor, now, f"new mark {hit.mark} on the listing"
-                        )
-                else:
-                    what = self._refresh(
-                        conn,
-                        row,
-                        listing,
-                        finding.verdict,
-                        hit.score,
-                        reasons,
-                        seller_id,
-                        actor,
-                        now,
-                    )
-                alert = _alert(_alert_by_id(conn, row["id"]))
-                if alert.status in lifecycle.NOTIFIABLE_STATUSES:
-                    self._route(conn, alert, routes, now, granted)
-                changes.append(AlertChange(alert, created=bool(created), changes=what))
-            for alert_id in reopened - {c.alert.id for c in changes}:
-                changes.append(
-                    AlertChange(_alert(_alert_by_id(conn, alert_id)), False, ("reopened",))
+                what = self._refresh(
+                    conn,
+                    row,
+                    listing,
+                    finding.verdict,
+                    hit.score,
+                    reasons,
+                    seller_id,
+                    actor,
+                    now,
                 )
+                alert_id = row["id"]
+            alert = _alert(_alert_by_id(conn, alert_id))
+            if alert.status in lifecycle.NOTIFIABLE_STATUSES:
+                self._route(conn, alert, batch.routes, now, batch.granted)
+            changes.append(AlertChange(alert, created=new_id is not None, changes=what))
+        for alert_id in reopened - {c.alert.id for c in changes}:
+            changes.append(AlertChange(_alert(_alert_by_id(conn, alert_id)), False, ("reopened",)))
         return changes
+
+    def _seller_of(
+        self, conn: Connection, batch: _Batch, listing: Listing, now: datetime
+    ) -> tuple[int | None, bool]:
+        """The listing's seller row (created or updated) and whether it is a repeat
+        infringer; a seller already seen in this batch costs no statement unless the
+        listing tells something new about it."""
+        key = seller_key(listing.platform, listing.seller)
+        if key is None:
+            return None, False
+        known = batch.sellers.get(key)
+        if known is None or not known.covers(listing.seller):
+            seller_id = self._upsert_seller(conn, listing, now)
+            assert seller_id is not None  # the key was not None
+            repeat = self._is_repeat(conn, seller_id, now)
+            batch.sellers[key] = _SeenSeller(seller_id, repeat, listing.seller, set())
+            known = batch.sellers[key]
+        known.locations.add(listing.seller.location)
+        return known.id, known.repeat
 
     def _reopen_dismissed(
         self, conn: Connection, listing_id: str, actor: str, now: datetime, why: str
@@ -750,6 +799,33 @@ class AlertStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@dataclass
+class _SeenSeller:
+    """A seller written earlier in the same batch, and what that write recorded."""
+
+    id: int
+    repeat: bool
+    seller: Seller
+    locations: set[str]
+
+    def covers(self, seller: Seller) -> bool:
+        """True when writing `seller` again would change nothing (same `now`)."""
+        return (
+            (not seller.name or seller.name == self.seller.name)
+            and (not seller.credit_code or seller.credit_code == self.seller.credit_code)
+            and (not seller.location or seller.location in self.locations)
+        )
+
+
+@dataclass
+class _Batch:
+    """What one record_many transaction reads once."""
+
+    routes: list[tuple[int, wl.Watchlist]]
+    granted: dict[str, grant_rules.Grant]
+    sellers: dict[str, _SeenSeller] = field(default_factory=dict)
 
 
 def seller_key(platform: str, seller: Seller) -> str | None:

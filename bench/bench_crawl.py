@@ -36,16 +36,19 @@ if mode == "full":
     settings = dataclasses.replace(load_settings(environ={}), data_dir=Path(data_dir))
     ctx = services(settings)
     svc = ctx.__enter__()
-    components = PipelineComponents(svc.detector, svc.index, svc.alerts)
-overrides = {"LOG_LEVEL": "ERROR"}
+    components = PipelineComponents(svc.detector, svc.index, svc.alerts, stores=svc.stores)
+overrides = {"LOG_LEVEL": "ERROR", **json.loads(sys.argv[4])}
 if mode == "bare":
     overrides["ITEM_PIPELINES"] = {}
 stats = run_crawls(
     [CrawlJob("taobao", {"base_url": base_url, "max_pages": 100000})], components, overrides
 )[0]
 elapsed = (stats["finish_time"] - stats["start_time"]).total_seconds()
+children = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, ended by now
 print(json.dumps({
     "items": stats.get("item_scraped_count", 0),
+    "children_peak_rss_mb": children.ru_maxrss / 1024,
+    "stats": {k: v for k, v in stats.items() if k.startswith("markwatch/")},
     "pages": stats.get("response_received_count", 0),
     "seconds": elapsed,
     "peak_rss_mb": peak_rss_mb(),
@@ -62,9 +65,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _wait_for(url: str, timeout: float = 60.0) -> None:
+def _wait_for(url: str, timeout: float = 60.0, server: subprocess.Popen[Any] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"testbed exited with status {server.returncode}")
         try:
             httpx.get(url, timeout=2).raise_for_status()
             return
@@ -73,10 +78,23 @@ def _wait_for(url: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"testbed did not come up at {url}")
 
 
+# Both crawls alike: the testbed is one loopback host, so the per-domain limit (8, for
+# real marketplaces) would cap the crawl below what the crawler can do.
+CRAWL_SETTINGS = {"CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 32}
+
+
 def _crawl(mode: str, base_url: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mw-bench-") as data_dir:
         out = subprocess.run(
-            [sys.executable, "-c", _CRAWL_SCRIPT, mode, base_url, data_dir],
+            [
+                sys.executable,
+                "-c",
+                _CRAWL_SCRIPT,
+                mode,
+                base_url,
+                data_dir,
+                json.dumps(CRAWL_SETTINGS),
+            ],
             cwd=REPO,
             capture_output=True,
             text=True,
@@ -90,6 +108,7 @@ def _crawl(mode: str, base_url: str) -> dict[str, Any]:
 
 def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> dict[str, Any]:
     """Full pipeline vs bare Scrapy (`baseline=False`: the pipeline alone, for memory)."""
+    server_log = tempfile.TemporaryFile()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -106,11 +125,17 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
         ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=server_log,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{base_url}/robots.txt", timeout=300)
+        try:
+            _wait_for(f"{base_url}/robots.txt", timeout=300, server=server)
+        except RuntimeError as exc:
+            server_log.seek(0)
+            raise RuntimeError(
+                f"{exc}: {server_log.read().decode(errors='replace')[-1000:]}"
+            ) from exc
         truth = sum(
             1
             for t in httpx.get(f"{base_url}/_truth.json", timeout=30).json()
@@ -121,12 +146,18 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server_log.close()
     full_rate = full["pages"] / full["seconds"]
     result: dict[str, Any] = {
         "listings": truth,
         "pipeline_pages_per_s": round(full_rate, 1),
         "complete": full["items"] == truth,
         "pipeline_peak_rss_mb": round(full["peak_rss_mb"], 1),
+        # The detection and writer processes (largest of them).
+        "pipeline_workers_peak_rss_mb": round(full["children_peak_rss_mb"], 1),
+        "pipeline_stats": full["stats"],
+        "crawl_settings": CRAWL_SETTINGS,
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     if bare is not None:
         bare_rate = bare["pages"] / bare["seconds"]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from scrapy.crawler import Crawler
 
@@ -63,6 +63,12 @@ class PipelineComponents:
     counters: CrawlCounters = field(default_factory=CrawlCounters)
     on_progress: Callable[[CrawlCounters], None] | None = None
     status_sync: IndexStatusSync | None = None  # built from index and alerts when left out
+    # Opens the same index and alert store in another process (crawler.writer); None:
+    # the crawl writes on threads of its own process.
+    stores: Callable[[], tuple[SearchIndex, AlertStore]] | None = None
+    # Live helpers the pipelines of every crawler using these components share (the
+    # writer process, the detection pool), by name.
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status_sync is None:

@@ -10,6 +10,10 @@ REMOTE_CONTROL_ENABLED = False
 USER_AGENT = "MarkWatch/0.1 (+IP protection monitoring)"
 
 CONCURRENT_REQUESTS = 16
+# Items (and requests) of one response handled at once. Scrapy starts this many tasks for
+# every response's output; our callbacks yield one item or a page of links, so 100 (the
+# default) only costs the reactor ~100 tasks per page.
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 # Marketplaces that ban eagerly get fewer parallel requests and a floor delay.
 DOWNLOAD_SLOTS = {

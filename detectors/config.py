@@ -59,6 +59,12 @@ class DetectorConfig:
     def weight(self, code: str) -> float:
         return self.weights.get(code, 0.0)
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # A mappingproxy does not pickle: ship a plain dict (the detector process pool).
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["weights"] = dict(self.weights)
+        return (_config_from_values, (values,))
+
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> DetectorConfig:
         """Parse the [detector] table; unknown keys raise ValueError naming the key."""
@@ -83,6 +89,10 @@ class DetectorConfig:
                     raise ValueError(f"detector.{key} must be a number, not {value!r}")
                 values[key] = float(value)
         return cls(**values)
+
+
+def _config_from_values(values: dict[str, Any]) -> DetectorConfig:
+    return DetectorConfig(**{**values, "weights": MappingProxyType(dict(values["weights"]))})
 
 
 def _weights(value: Any) -> Mapping[str, float]:

@@ -49,6 +49,11 @@ class _Seen:
 class Detector:
     """Builds its automata once; `detect` is pure and may be called from many threads."""
 
+    def __reduce__(self) -> tuple[type[Detector], tuple[Catalog, DetectorConfig]]:
+        # Pickled as its inputs and rebuilt (automata included) where it lands: a detection
+        # worker process gets the same detector, so the same findings.
+        return (Detector, (self.catalog, self.config))
+
     def __init__(self, catalog: Catalog, config: DetectorConfig | None = None) -> None:
         self.catalog = catalog
         self.config = config or DetectorConfig()

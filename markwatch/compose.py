@@ -121,6 +121,20 @@ def build_image_stage(settings: Settings, catalog: Catalog) -> ImageStage | None
     return ImageStage(inspector, inspector.executor, settings.data_dir / "images", tuple(words))
 
 
+@dataclass(frozen=True)
+class StoresRecipe:
+    """Opens the index and alert store of these settings again, in another process (the
+    crawl's writer process, crawler.writer): picklable, unlike the open services."""
+
+    settings: Settings
+
+    def __call__(self) -> tuple[SearchIndex, AlertStore]:
+        catalog = load_catalog(extra_dirs=self.settings.catalog_dirs)
+        return build_index(self.settings, catalog), build_alert_store(
+            self.settings, self.settings.alerts
+        )
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -130,6 +144,10 @@ class Services:
     alerts: AlertStore
     channels: dict[str, Channel]
     images: ImageStage | None = None
+
+    @property
+    def stores(self) -> StoresRecipe:
+        return StoresRecipe(self.settings)
 
     @property
     def dispatcher(self) -> OutboxDispatcher:

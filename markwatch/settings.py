@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -83,6 +83,17 @@ class Settings:
 
     def section(self, name: str) -> Mapping[str, Any]:
         return self.sections.get(name, MappingProxyType({}))
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # Mappingproxies do not pickle: plain dicts travel (to the crawl's worker processes).
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["sections"] = {name: dict(part) for name, part in self.sections.items()}
+        return (_settings_from_values, (values,))
+
+
+def _settings_from_values(values: dict[str, Any]) -> Settings:
+    sections = {name: MappingProxyType(part) for name, part in values["sections"].items()}
+    return Settings(**{**values, "sections": MappingProxyType(sections)})
 
 
 def _as_list(value: str) -> list[str]:

@@ -61,7 +61,9 @@ def search_keywords(svc: Services) -> list[str]:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     with services(settings, images=True) as svc:
-        components = PipelineComponents(svc.detector, svc.index, svc.alerts, images=svc.images)
+        components = PipelineComponents(
+            svc.detector, svc.index, svc.alerts, images=svc.images, stores=svc.stores
+        )
         overrides = {**crawl_overrides(settings), **_pairs(args.scrapy_settings, "-s")}
         spider_args = _pairs(args.spider_args, "-a")
         if args.catalog_keywords and "keywords" not in spider_args:

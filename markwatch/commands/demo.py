@@ -89,7 +89,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"index: {settings.index_backend}, data: {demo_dir}", file=sys.stderr)
         with services(settings, images=True) as svc:
             components = PipelineComponents(
-                svc.detector, svc.index, svc.alerts, images=svc.images, on_progress=_Progress()
+                svc.detector,
+                svc.index,
+                svc.alerts,
+                images=svc.images,
+                on_progress=_Progress(),
+                stores=svc.stores,
             )
             run_crawls(
                 [CrawlJob(name, {"base_url": bed.url}) for name in SPIDERS],
