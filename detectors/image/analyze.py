@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from detectors.image.decode import DecodeLimits, ImageDecodeError, decode_image
 from detectors.image.insignia import InsigniaMatcher
 from detectors.image.ocr import OcrEngine, OcrError
@@ -70,16 +72,7 @@ class ImageAnalyzer:
             decoded = decode_image(data, self.config.limits)
         except ImageDecodeError as exc:
             return ImageEvidence(image=name, error=str(exc))
-        matches: list[InsigniaMatch] = []
-        if self.matcher is not None:
-            matches = [
-                m for m in self.matcher.match(decoded.bgr) if m.score >= self.config.min_score
-            ]
-        if self.rings is not None and all(m.mark != RINGS_MARK for m in matches):
-            # The geometry adds the rings when no reference matched them; best one only.
-            matches += [f.to_match() for f in self.rings.find(decoded.bgr)[:1]]
-        if self.panda_face is not None and all(m.mark != BING_DWEN_DWEN for m in matches):
-            matches += [f.to_match() for f in self.panda_face.find(decoded.bgr)[:1]]
+        matches = self.recognise(decoded.bgr)
         text = ""
         error = ""
         if ocr and self.ocr is not None:
@@ -101,6 +94,19 @@ class ImageAnalyzer:
                 # A printed name is evidence with its own region (the text box).
                 matches += [m for m in spotter.spot(lines) if m.mark not in seen]
         return ImageEvidence(image=name, ocr_text=text, insignia=tuple(matches), error=error)
+
+    def recognise(self, bgr: np.ndarray) -> list[InsigniaMatch]:
+        """Insignia in a decoded image by every recogniser (no OCR): the reference
+        matcher, then the rings' geometry and the mascot's face layout for what it missed."""
+        matches: list[InsigniaMatch] = []
+        if self.matcher is not None:
+            matches = [m for m in self.matcher.match(bgr) if m.score >= self.config.min_score]
+        if self.rings is not None and all(m.mark != RINGS_MARK for m in matches):
+            # The geometry adds the rings when no reference matched them; best one only.
+            matches += [f.to_match() for f in self.rings.find(bgr)[:1]]
+        if self.panda_face is not None and all(m.mark != BING_DWEN_DWEN for m in matches):
+            matches += [f.to_match() for f in self.panda_face.find(bgr)[:1]]
+        return matches
 
     def analyze_path(self, path: str | Path) -> ImageEvidence:
         """Evidence for a local file; unreadable files give an evidence error."""

@@ -37,12 +37,16 @@ class HueBand:
     min_value: int
 
     def mask(self, hsv: np.ndarray) -> np.ndarray:
-        hue, sat, val = cv2.split(hsv)
+        """1 where the pixel is in the band, else 0 (uint8)."""
+        floor = (self.min_saturation, self.min_value)
         if self.low <= self.high:
-            in_hue = (hue >= self.low) & (hue <= self.high)
-        else:
-            in_hue = (hue >= self.low) | (hue <= self.high)
-        return (in_hue & (sat >= self.min_saturation) & (val >= self.min_value)).astype(np.uint8)
+            inside = cv2.inRange(hsv, (self.low, *floor), (self.high, 255, 255))
+        else:  # through red: two ranges
+            inside = cv2.bitwise_or(
+                cv2.inRange(hsv, (self.low, *floor), (180, 255, 255)),
+                cv2.inRange(hsv, (0, *floor), (self.high, 255, 255)),
+            )
+        return np.asarray(inside // 255, np.uint8)
 
 
 @dataclass(frozen=True, slots=True)

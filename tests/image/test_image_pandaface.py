@@ -16,6 +16,7 @@ def _face(
     nose: bool = True,
     ground: int = 250,
     eye_white: tuple[int, int, int] = WHITE,
+    eye_radius: int = 21,
 ) -> np.ndarray:
     """A white face with two tilted dark eye patches, each holding an eye, and a nose."""
     image = np.full((400, 500, 3), (90, 120, 60), np.uint8)  # green background
@@ -23,8 +24,9 @@ def _face(
     for x, tilt in ((180, 35), (320, -35 if mirrored else 35)):
         cv2.ellipse(image, (x, 200), (38, 55), tilt, 0, 360, BLACK, -1)
         if eyes == "light":  # the mascot's big eye: a light ring around a dark pupil
-            cv2.circle(image, (x + (8 if x < 250 else -8), 188), 17, eye_white, -1)
-            cv2.circle(image, (x + (8 if x < 250 else -8), 188), 9, (60, 60, 60), -1)
+            centre = (x + (8 if x < 250 else -8), 188)
+            cv2.circle(image, centre, eye_radius, eye_white, -1)
+            cv2.circle(image, centre, eye_radius // 2, (60, 60, 60), -1)
         elif eyes == "small":  # a real panda's eye: small and dark-brown
             cv2.circle(image, (x + (8 if x < 250 else -8), 188), 5, (30, 50, 70), -1)
     if nose:
@@ -59,6 +61,13 @@ def test_found_in_a_grey_lit_render() -> None:
 def test_not_found_with_grey_brown_eyes_of_a_real_panda() -> None:
     # Big enough to be the mascot's, but a real panda's dark brown (value 80).
     assert PandaFaceDetector().find(_face(eye_white=(40, 60, 80))) == []
+
+
+def test_not_found_with_a_cartoon_pandas_small_white_eyes() -> None:
+    # Generic cartoon pandas draw a white eye about a tenth of the patch (a catchlight);
+    # the mascot's eye fills a fifth of it or more.
+    assert PandaFaceDetector().find(_face(eye_radius=14)) == []
+    assert PandaFaceDetector().find(_face(eye_radius=21))
 
 
 def test_not_found_without_the_light_eyes_the_mirror_the_nose_or_the_white_face() -> None:
