@@ -19,6 +19,9 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "seller_outside_region": 0.56,
         # A seller elsewhere stating an in-region origin or producer: at most suspicious.
         "reseller_outside_region": 0.5,
+        # An in-region origin stated by a seller of unknown location, with no in-region
+        # licence: the claim cannot be checked, so the listing is worth a look.
+        "origin_unverified": 0.5,
         "gi_place_and_product": 0.0,
         "not_an_offer": 0.0,
         "price_below_floor": 0.55,

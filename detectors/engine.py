@@ -220,6 +220,20 @@ class Detector:
                 )
             code = "reseller_outside_region" if inside and not outside else "seller_outside_region"
             reasons.append(Reason(code, detail, location))
+        elif seller == "unknown" and inside is not None and outside is None:
+            # Counterfeits state the protected origin too ("产地：五常"): a claim in the
+            # listing's own words cannot clear it. A producer licence registered in the
+            # region (the SC code's GB/T 2260 division) or an in-region seller can.
+            if not any(st.verified and st.placement == "in" for st in statements):
+                reasons.append(
+                    Reason(
+                        "origin_unverified",
+                        f"{inside.what}为{inside.text}，在“{mark.name}”的保护范围（{region}）内，"
+                        "但卖家所在地未标明、也无保护范围内的生产许可证，该说法无法核实；"
+                        "需核实是否为授权使用者。",
+                        inside.text,
+                    )
+                )
         elif seller == "unknown" and inside is None and outside is None:
             reasons.append(
                 Reason(
@@ -271,6 +285,7 @@ class Detector:
                         f"（{licence.division.code}，GB/T 2260）",
                         where,
                         self._regions.place(where, mark, strict=False),
+                        verified=True,
                     )
                 )
                 break
@@ -433,6 +448,8 @@ class _Statement:
     what: str
     text: str
     placement: Placement
+    # A registry fact (the SC licence's producer division), not the seller's own words.
+    verified: bool = False
 
 
 def _province_names() -> frozenset[str]:

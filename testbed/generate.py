@@ -117,10 +117,17 @@ def _gi_listing(
 ) -> TestbedListing:
     qty, grams = w.gi_quantity(mark)
     price_factor = factor if factor is not None else w.rng.uniform(2.2, 6.0)
+    genuine = location is None  # a producer of the region selling its own goods
     location = location or w.pick(mark.home_locations)
     origin = origin or mark.origin_text
+    nid = w.nid()
+    attributes: tuple[tuple[str, str], ...] = (("产地", origin), ("净含量", qty))
+    if genuine:
+        # JD and PDD pages show no seller location: the registered producer licence is
+        # what shows the goods come from the region (a stated 产地 alone cannot).
+        attributes += (("生产许可证编号", _sc_licence(mark, nid)),)
     return TestbedListing(
-        nid=w.nid(),
+        nid=nid,
         title=w.gi_title(name or mark.name, mark, qty),
         price=w.price(mark, grams, price_factor),
         quantity=qty,
@@ -133,8 +140,14 @@ def _gi_listing(
         mark=mark.name,
         sales=w.rng.randint(0, 5000),
         image=f"text:{mark.name}" if mark.category == "ginseng" and name is None else "plain",
-        attributes=(("产地", origin), ("净含量", qty)),
+        attributes=attributes,
     )
+
+
+def _sc_licence(mark: GiMark, nid: str) -> str:
+    """SC + food category (3) + the producer's GB/T 2260 county (6) + serial (5)."""
+    category = "101" if mark.category in ("rice", "bean") else "131"
+    return f"SC{category}{mark.producer_division}{zlib.crc32(nid.encode()) % 100_000:05d}"
 
 
 def _user_id(shop: str) -> str:

@@ -15,6 +15,8 @@ class GiMark:
     category: str  # "ginseng" | "rice" | "bean" | "herb"
     home_locations: tuple[str, ...]  # seller locations inside the protected region
     origin_text: str  # what a genuine seller writes as 产地
+    # GB/T 2260 code of the producer's county: digits 4-9 of a genuine item's SC licence.
+    producer_division: str
     floor_per_500g: float
     homophones: tuple[str, ...]  # evasive spellings a counterfeiter uses
     pinyin: str
@@ -26,6 +28,7 @@ GI_MARKS: tuple[GiMark, ...] = (
         "ginseng",
         ("吉林 白山", "吉林 通化", "吉林 延边", "吉林 吉林"),
         "吉林省白山市抚松县",
+        "220621",
         40.0,
         ("长白山仁参", "长百山人参", "常白山人参"),
         "changbaishan",
@@ -35,6 +38,7 @@ GI_MARKS: tuple[GiMark, ...] = (
         "ginseng",
         ("吉林 通化",),
         "吉林省通化市集安市",
+        "220582",
         40.0,
         ("集安仁参", "吉安人参"),
         "",  # "jian" is too ambiguous to be a fair test
@@ -44,6 +48,7 @@ GI_MARKS: tuple[GiMark, ...] = (
         "ginseng",
         ("吉林 白山",),
         "吉林省白山市抚松县",
+        "220621",
         40.0,
         ("抚松仁参", "扶松人参"),
         "fusong",
@@ -53,6 +58,7 @@ GI_MARKS: tuple[GiMark, ...] = (
         "rice",
         ("黑龙江 哈尔滨",),
         "黑龙江省哈尔滨市五常市",
+        "230184",
         3.0,
         ("五尝大米", "伍常大米", "五长大米"),
         "wuchang",
@@ -62,6 +68,7 @@ GI_MARKS: tuple[GiMark, ...] = (
         "rice",
         ("吉林 通化",),
         "吉林省梅河口市",
+        "220581",
         3.0,
         ("梅禾大米", "枚河大米"),
         "meihe",
@@ -71,6 +78,7 @@ GI_MARKS: tuple[GiMark, ...] = (
         "rice",
         ("吉林 吉林",),
         "吉林省吉林市舒兰市",
+        "220283",
         3.0,
         ("舒蓝大米", "书兰大米"),
         "shulan",
@@ -80,6 +88,7 @@ GI_MARKS: tuple[GiMark, ...] = (
         "rice",
         ("吉林 吉林",),
         "吉林省吉林市永吉县万昌镇",
+        "220221",
         3.0,
         ("万常大米", "万倡大米"),
         "wanchang",
@@ -89,6 +98,7 @@ GI_MARKS: tuple[GiMark, ...] = (
         "bean",
         ("吉林 白城",),
         "吉林省白城市洮南市",
+        "220881",
         4.0,
         ("桃南绿豆", "洮楠绿豆"),
         "taonan",

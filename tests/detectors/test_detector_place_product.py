@@ -173,6 +173,26 @@ def test_in_region_producer_keeps_a_remote_seller_at_most_suspicious(detector: D
     assert "price_below_floor" in codes(finding)
 
 
+def test_stated_in_region_origin_alone_is_unverified_and_an_in_region_licence_clears(
+    detector: Detector,
+) -> None:
+    # Counterfeit rice says 产地：五常 too: with no seller location the claim is only a claim.
+    claimed = detect(detector, "五常大米 10斤", "", price=89.0, attributes={"产地": "黑龙江五常"})
+    assert claimed.verdict == "suspicious", claimed.to_dict()
+    assert codes(claimed) == {"origin_unverified"}
+    # A producer licence registered in 五常市 (230184) is a registry fact: clear.
+    licensed = detect(
+        detector,
+        "五常大米 10斤",
+        "",
+        price=89.0,
+        attributes={"产地": "黑龙江五常", "生产许可证编号": "SC10123018400123"},
+    )
+    assert licensed.verdict == "clear", licensed.to_dict()
+    # So is a seller located in the region.
+    assert detect(detector, "五常大米 10斤", "黑龙江 五常", price=89.0).verdict == "clear"
+
+
 def test_sc_licence_and_gbt2260() -> None:
     licence = sc_licence("生产许可证编号：SC10123018400123")
     assert licence is not None and licence.number == "SC10123018400123"

@@ -91,8 +91,8 @@ CASES = [
         "10斤",
         "产自黑龙江五常",
         "五常米铺",
-        "clear",
-        [],
+        "suspicious",  # the seller's own claim, from nowhere known: not checkable
+        ["origin_unverified"],
     ),
     (
         "no location and no stated origin",

@@ -96,7 +96,7 @@ def test_shared_references_resolve(realworld_root: Path, monkeypatch: pytest.Mon
     resolved = [r for r in loaded.rows if r["provenance"].get("shared_file")]
     assert resolved and all(r["title"] for r in resolved)
     synthetic = load_set_rows(set_files("synthetic")["synthetic"])
-    assert synthetic.unresolved == 0 and len(synthetic.rows) == 499
+    assert synthetic.unresolved == 0 and len(synthetic.rows) == 510
     unrelated = [r for r in synthetic.rows if r["case"] == "unrelated"]
     assert len(unrelated) == 60 and all(r["title"] and r["price"] for r in unrelated)
 

@@ -17,6 +17,21 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 SEED = 20220204
 
+# GB/T 2260 county of a genuine producer of each GI (digits 4-9 of its SC licence).
+PRODUCER_DIVISION = {
+    "长白山人参": "220621",  # 抚松县
+    "集安人参": "220582",  # 集安市
+    "抚松人参": "220621",
+    "五常大米": "230184",  # 五常市
+    "梅河大米": "220581",  # 梅河口市
+    "舒兰大米": "220283",  # 舒兰市
+    "万昌大米": "220221",  # 永吉县
+    "洮南绿豆": "220881",  # 洮南市
+    "德惠大米": "220183",  # 德惠市
+    "新开河贡米": "220582",
+    "集安五味子": "220582",
+}
+
 # name, category, in-region locations, outside locations, unit price per 500 g (genuine)
 GI = {
     "长白山人参": (
@@ -272,6 +287,7 @@ class Builder:
         description: str = "",
         credit_code: str | None = None,
         case: str,
+        attributes: dict[str, str] | None = None,
     ) -> None:
         platform = self.pick(PLATFORMS)
         n = len(self.rows) + 1
@@ -300,12 +316,30 @@ class Builder:
                 },
                 "images": [],
                 "source": "ecommerce",
+                **({"attributes": attributes} if attributes else {}),
                 "expected": {"verdict": verdict, "mark": mark},
                 "case": case,
             }
         )
 
     # -- GI ---------------------------------------------------------------------------
+    def gi_licensed(self) -> None:
+        """No seller location, but a producer licence registered in the region: clear."""
+        for name, (category, ins, _outs, _g) in GI.items():
+            code = PRODUCER_DIVISION[name]
+            food = "101" if category in ("rice", "beans") else "131"
+            self.gi_row(
+                name,
+                "gi_licence_in_region",
+                inside=True,
+                location="",
+                verdict="clear",
+                attributes={
+                    "产地": ins[0].replace(" ", ""),
+                    "生产许可证编号": f"SC{food}{code}{self.rng.randrange(100_000):05d}",
+                },
+            )
+
     def gi_quantity(self, category: str) -> tuple[str, float]:
         """(spec text, grams)."""
         if category == "ginseng":
@@ -371,6 +405,7 @@ class Builder:
         description: str = "",
         verdict: str,
         shop_place: str = "",
+        attributes: dict[str, str] | None = None,
     ) -> None:
         category, ins, outs, genuine = GI[name]
         spec, grams = self.gi_quantity(category)
@@ -400,6 +435,7 @@ class Builder:
             mark=name,
             description=description,
             case=case,
+            attributes=attributes,
         )
 
     def gi(self) -> None:
@@ -438,7 +474,8 @@ class Builder:
                 inside=True,
                 location="",
                 description=f"产地：{_ins[0].replace(' ', '')} 品质保证",
-                verdict="clear",
+                # The listing's own claim, from a seller of unknown location: not checkable.
+                verdict="suspicious",
             )
         # Traditional characters and full-width forms are normalised, not evasion.
         traditional = {
@@ -688,6 +725,7 @@ def main() -> None:
     b.olympic()
     b.distractors()
     b.unrelated()
+    b.gi_licensed()  # last: the rows before it stay as they were
     groups: dict[str, list[dict[str, Any]]] = {"gi": [], "olympic": [], "clear_goods": []}
     shared_titles = _shared_index()
     for row in b.rows:
