@@ -162,6 +162,9 @@ class Mark:
     announcements: tuple[str, ...] = ()
     product: str = ""
     places: tuple[str, ...] = ()
+    # False for `places = []`: the name's place part is a common word (清水, 北京, 法国), so
+    # the mark is found by its name and aliases only, never as place x product.
+    place_words: bool = True
     holder: str = ""
     source_quote: str = ""
     source_file: str = ""
@@ -327,9 +330,6 @@ def _mark(raw: dict[str, Any], where: str, file: str) -> Mark:
     places = _strs(raw, "places", where)
     if "places" not in raw and product and name.endswith(product):
         # Without a `places` key the name's own place part is the alias ("五常" of 五常大米).
-        # `places = []` lists no alias, but place x product matching still takes the name
-        # without its product word as the place (永宁 of 永宁青虾: detectors.matching._places);
-        # a narrower list is the way to keep a common word (清水, 太平) from matching.
         places = (name[: -len(product)],)
     for place in places:
         if len(place) < 2:
@@ -367,6 +367,7 @@ def _mark(raw: dict[str, Any], where: str, file: str) -> Mark:
         announcements=_str_or_strs(raw, "announcement", where),
         product=product,
         places=places,
+        place_words=not ("places" in raw and not places),
         holder=_str(raw, "holder", where),
         source_quote=_str(raw, "source_quote", where),
         source_file=file,

@@ -602,7 +602,10 @@ _LAST_END_RE = re.compile(f"[{re.escape(_SENTENCE_END)}][^{re.escape(_SENTENCE_E
 
 
 def _places(mark: Mark, terms: Sequence[str], plain: Callable[[str], str]) -> list[str]:
-    """Place words of a GI: its `places`, else the name without its product word."""
+    """Place words of a GI: its `places`, else the name without its product word; none
+    for `places = []`."""
+    if not mark.place_words:
+        return []
     names = list(mark.place_names)
     if not names:
         pair = _place_and_product(mark, plain)

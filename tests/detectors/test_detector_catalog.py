@@ -176,6 +176,34 @@ def test_place_names_fall_back_to_the_name_before_the_product(tmp_path: Path) ->
 
 
 def test_an_empty_places_list_turns_place_matching_off(tmp_path: Path) -> None:
+    def marks_found(register: str, title: str) -> list[str]:
+        (tmp_path / "reg.toml").write_text(register, encoding="utf-8")
+        listing = Listing(
+            id="x:1",
+            platform="jd",
+            title=title,
+            price=60.0,
+            seller=Seller(name="米店", location="广东 广州"),
+        )
+        finding = Detector(load_catalog([tmp_path]), DetectorConfig()).detect(listing)
+        return [m.mark for m in finding.marks]
+
     text = REGISTER_FILE.replace('places = ["甲乙", "丙丁县", "丙丁"]', "places = []")
-    (tmp_path / "reg.toml").write_text(text, encoding="utf-8")
-    assert load_catalog([tmp_path]).mark("甲乙大米").place_names == ()
+    assert "甲乙大米" in marks_found(REGISTER_FILE, "甲乙 新米 10斤")
+    # The name's place part is not a place word any more ("用清水淘洗大米" is not 清水大米)...
+    assert "甲乙大米" not in marks_found(text, "甲乙 新米 10斤")
+    # ...and the name itself is still found.
+    assert "甲乙大米" in marks_found(text, "甲乙大米 10斤")
+
+
+def test_common_word_places_do_not_fire_on_other_goods() -> None:
+    detector = Detector(load_catalog(), DetectorConfig())
+    for title in (
+        "用清水淘洗大米后浸泡半小时 东北大米 10斤",  # 清水大米 has places = []
+        "北京 烤鸭 礼盒装",  # 北京鸭
+        "法国 红酒 干红葡萄酒 750ml",  # 法国香槟
+    ):
+        listing = Listing(
+            id="x:1", platform="jd", title=title, seller=Seller(name="店", location="")
+        )
+        assert detector.detect(listing).verdict == "clear", title
