@@ -12,6 +12,7 @@ rare characters.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ FALLBACK_ENCODINGS: tuple[str, ...] = ("utf-8", "gb18030", "big5")
 _SCORE_SAMPLE = 4000
 # A later candidate must beat an earlier one by this margin to win.
 _SCORE_MARGIN = 0.05
+# Below this a body that is valid UTF-8 may still be a few GB or Big5 characters by chance.
+_UTF8_TRUST_BYTES = 256
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 # Han characters, and the Private Use Area where GB18030 puts byte pairs no standard assigns
 # (Big5 bytes read as GB18030 land there): real pages have none, so they count as rare.
@@ -60,6 +63,14 @@ def decode_page(body: bytes, declared: str | None = None) -> DecodedPage:
         return DecodedPage(
             body[len(codecs.BOM_UTF8) :].decode("utf-8", "replace"), "utf-8", claimed
         )
+    if len(body) >= _UTF8_TRUST_BYTES and (claimed is None or _normalise(claimed) == "utf-8"):
+        # Nearly every page: said to be UTF-8 (or said nothing), and its bytes are valid
+        # UTF-8. GB or Big5 text of any length almost never is, so scoring the other
+        # codecs (half of parsing a page) buys nothing here.
+        try:
+            return DecodedPage(body.decode("utf-8"), "utf-8", claimed)
+        except UnicodeDecodeError:
+            pass
     candidates: list[str] = []
     for name in (declared, in_document, *FALLBACK_ENCODINGS):
         codec = _normalise(name) if name else None
@@ -96,6 +107,7 @@ def _normalise(name: str) -> str | None:
     return _SUPERSETS.get(codec, codec)
 
 
+@functools.cache
 def _is_single_byte(codec: str) -> bool:
     """Latin-1, windows-125x, KOI8 …: (nearly) every high byte is a character of its own."""
     alone = sum(len(bytes([b]).decode(codec, "ignore")) == 1 for b in range(0x80, 0x100))
