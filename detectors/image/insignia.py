@@ -160,10 +160,13 @@ class _FeatureIndex:
             }
         else:  # FLANN_INDEX_KDTREE for SIFT
             params = {"algorithm": 1, "trees": 4}
-        self._matcher = cv2.FlannBasedMatcher(params, {"checks": 32})
         blocks = [f.descriptors for _, f in usable if f.descriptors is not None]
-        self._matcher.add([np.vstack(blocks)])
-        self._matcher.train()
+        # The index itself, not a FlannBasedMatcher: its search returns index and
+        # distance arrays, where the matcher's thousands of DMatch objects cost more
+        # to read back in Python than the search. Same FLANN index, same neighbours.
+        self._index = cv2.flann.Index(np.vstack(blocks), params)
+        self._search: dict[str, bool | int | float | str] = {"checks": 32}
+        self._binary = binary
         # The crawler analyses photos on several threads; FLANN's search is not
         # documented as thread-safe, and the lookup is short.
         self._lock = threading.Lock()
@@ -173,20 +176,14 @@ class _FeatureIndex:
     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Ratio-test survivors per reference: (reference, query rows, reference points)."""
         with self._lock:
-            found = self._matcher.knnMatch(descriptors, k=self._k)
-        count = len(found)
-        rows = np.full((count, self._k), -1, np.int64)
-        dist = np.full((count, self._k), np.inf, np.float32)
-        # One flat pass over the DMatch objects, then scattered into the grid at once:
-        # element-wise numpy writes cost more than the search itself.
-        lengths = np.fromiter((min(len(n), self._k) for n in found), np.int64, count)
-        flat = [(m.trainIdx, m.distance) for n in found for m in n[: self._k]]
-        if flat:
-            pairs = np.array(flat, np.float64)
-            at_row = np.repeat(np.arange(count), lengths)
-            at_col = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-            rows[at_row, at_col] = pairs[:, 0].astype(np.int64)
-            dist[at_row, at_col] = pairs[:, 1]
+            found_rows, found_dist = self._index.knnSearch(
+                descriptors, self._k, params=self._search
+            )
+        rows = np.asarray(found_rows, np.int64).reshape(-1, self._k)
+        dist = np.asarray(found_dist, np.float32).reshape(-1, self._k)
+        if not self._binary:
+            dist = np.sqrt(dist)  # FLANN's L2 is squared; the ratio test is on distances
+        dist[rows < 0] = np.inf  # fewer neighbours than asked for
         valid = rows >= 0
         safe = np.where(valid, rows, 0)
         owner = np.where(valid, self._owner[safe], -1)
