@@ -26,6 +26,9 @@ BING_DWEN_DWEN = "冰墩墩"
 @dataclass(frozen=True, slots=True)
 class PandaFaceConfig:
     work_side: int = 800  # faces in 3D-model screenshots are small: 640 loses them
+    # Shrinking by less than 2x is bilinear (see `downscale`): the area filter was
+    # two thirds of the detector's time, and it finds the same faces (scores +-0.01).
+    linear_above: float = 0.5
     dark_value: int = 80  # max(B, G, R) at most this: the black patches, nose, pupils
     patch_black: int = 45  # the patches' own black; an eye's iris is lighter
     min_patch_area: float = 40.0  # work pixels
@@ -84,7 +87,7 @@ class PandaFaceDetector:
         if image.ndim != 3:
             return []
         cfg = self.config
-        small = downscale(image, cfg.work_side)
+        small = downscale(image, cfg.work_side, cfg.linear_above)
         back = image.shape[1] / small.shape[1]
         # max(B, G, R) through OpenCV: numpy's reduction over the channel axis is
         # strided and costs ten times as much on a photo.
