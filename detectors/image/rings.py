@@ -337,6 +337,10 @@ class RingsDetector:
             out[name] = rings
             if not rings:
                 break
+            if name == "red" and not any(
+                _top_pair(blue, red, cfg) for blue in out["blue"] for red in rings
+            ):
+                break  # no blue and red ring of one size at the top row's spacing
         return out
 
     def find(self, image: np.ndarray) -> list[RingsFinding]:
@@ -365,14 +369,11 @@ class RingsDetector:
         self, blue: Ring, red: Ring, found: dict[str, list[Ring]], back: float
     ) -> RingsFinding | None:
         cfg = self.config
-        radius = (blue.radius + red.radius) / 2
-        if abs(blue.radius - red.radius) > cfg.radius_tolerance * radius:
+        pair = _top_pair(blue, red, cfg)
+        if pair is None:
             return None
+        radius, length = pair
         axis = np.array([red.cx - blue.cx, red.cy - blue.cy])
-        length = float(np.hypot(*axis))
-        # Top rings are about 2.2 radii apart centre to centre: blue-red about 4.4 R.
-        if not (3.2 * radius <= length <= 6.0 * radius):
-            return None
         unit = axis / length
         normal = np.array([-unit[1], unit[0]])
         tol = cfg.position_tolerance * length
@@ -420,6 +421,18 @@ class RingsDetector:
         )
         quad = tuple((float(x), float(y)) for x, y in box)
         return RingsFinding(score, quad, reason, rings)
+
+
+def _top_pair(blue: Ring, red: Ring, cfg: RingsConfig) -> tuple[float, float] | None:
+    """(mean radius, distance) when a blue and a red ring can be the top row's ends."""
+    radius = (blue.radius + red.radius) / 2
+    if abs(blue.radius - red.radius) > cfg.radius_tolerance * radius:
+        return None
+    length = float(np.hypot(red.cx - blue.cx, red.cy - blue.cy))
+    # Top rings are about 2.2 radii apart centre to centre: blue-red about 4.4 R.
+    if not (3.2 * radius <= length <= 6.0 * radius):
+        return None
+    return radius, length
 
 
 def _same(a: Ring, b: Ring) -> bool:
