@@ -7,8 +7,9 @@ Paths, cheapest first:
    refined to a homography; a match needs enough inliers, a high enough inlier
    ratio, inliers spread over the reference and a sane quadrilateral.
 3. SIFT verifies the strongest ORB candidates that fell short, on their region only.
-4. When ORB found nothing, SIFT over the whole (smaller) photo: flat logos over
-   clutter (thin ribbons, rings) give ORB too few repeatable corners.
+4. When ORB found nothing but its survivors on some reference agree beyond chance,
+   SIFT over the whole (smaller) photo: flat logos over clutter (thin ribbons, rings)
+   give ORB too few repeatable corners.
 Features are computed on min(B, G, R), see `feature_channel`. The evidence region
 is the reference's corners projected through the homography, in input pixels.
 """
