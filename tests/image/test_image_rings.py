@@ -113,3 +113,19 @@ def test_circle_fit_recovers_known_circles_at_once() -> None:
         assert (fx[i], fy[i]) == pytest.approx((-d / 2, -e / 2), abs=1e-6)
     line = np.arange(10, dtype=np.float64)
     assert _fit_circle(line, 2 * line) is None  # collinear: no circle
+
+
+def test_stops_before_the_lower_rings_when_blue_and_red_cannot_be_the_top_row() -> None:
+    """A blue and a red ring of different sizes are no rings' top row: yellow and green
+    are not segmented (the costliest half), and nothing is found."""
+    image = np.full((480, 640, 3), 255, np.uint8)
+    for centre, radius, colour in (
+        ((150, 200), 60, BLUE),
+        ((450, 200), 20, RED),
+        ((250, 300), 40, YELLOW),
+        ((350, 300), 40, GREEN),
+    ):
+        cv2.circle(image, centre, radius, colour, max(2, radius // 6), cv2.LINE_AA)
+    detector = RingsDetector()
+    assert set(detector.candidates(image)) == {"blue", "red"}
+    assert detector.find(image) == []
