@@ -7,8 +7,9 @@ Paths, cheapest first:
    refined to a homography; a match needs enough inliers, a high enough inlier
    ratio, inliers spread over the reference and a sane quadrilateral.
 3. SIFT verifies the strongest ORB candidates that fell short, on their region only.
-4. When ORB found nothing, SIFT over the whole (smaller) photo: flat logos over
-   clutter (thin ribbons, rings) give ORB too few repeatable corners.
+4. When ORB found nothing but its survivors on some reference agree beyond chance,
+   SIFT over the whole (smaller) photo: flat logos over clutter (thin ribbons, rings)
+   give ORB too few repeatable corners.
 Features are computed on min(B, G, R), see `feature_channel`. The evidence region
 is the reference's corners projected through the homography, in input pixels.
 """
@@ -64,6 +65,13 @@ class MatcherConfig:
     # the gallery, and cuts the set's median by about a fifth; above 24 a JPEG of
     # the rings (few ORB corners) loses its SIFT pass.
     sift_gate_matches: int = 20
+    # ...and the loose affine consensus (the first step of every fit) on some reference
+    # reached this many points. A mark ORB nearly found leaves several mutually
+    # consistent matches; on a photo without one the survivors agree by chance only:
+    # 4-11 points, mode 6, over the generated and gallery negatives (14 of 96 reach 8),
+    # while every mark that only the SIFT pass finds had 9 or more. Cuts the SIFT
+    # runs from 85 to 23 of the quick set's 155 images. 0: no such condition.
+    sift_gate_inliers: int = 8
     sift_side: int = 400  # 320 loses the gallery's 雪容融 render and a 3D rings scene
     sift_whole_ratio: float = 0.85  # SIFT is more distinctive: a looser ratio is safe
     sift_ratio: float = 0.75
@@ -160,10 +168,13 @@ class _FeatureIndex:
             }
         else:  # FLANN_INDEX_KDTREE for SIFT
             params = {"algorithm": 1, "trees": 4}
-        self._matcher = cv2.FlannBasedMatcher(params, {"checks": 32})
         blocks = [f.descriptors for _, f in usable if f.descriptors is not None]
-        self._matcher.add([np.vstack(blocks)])
-        self._matcher.train()
+        # The index itself, not a FlannBasedMatcher: its search returns index and
+        # distance arrays, where the matcher's thousands of DMatch objects cost more
+        # to read back in Python than the search. Same FLANN index, same neighbours.
+        self._index = cv2.flann.Index(np.vstack(blocks), params)
+        self._search: dict[str, bool | int | float | str] = {"checks": 32}
+        self._binary = binary
         # The crawler analyses photos on several threads; FLANN's search is not
         # documented as thread-safe, and the lookup is short.
         self._lock = threading.Lock()
@@ -173,20 +184,14 @@ class _FeatureIndex:
     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Ratio-test survivors per reference: (reference, query rows, reference points)."""
         with self._lock:
-            found = self._matcher.knnMatch(descriptors, k=self._k)
-        count = len(found)
-        rows = np.full((count, self._k), -1, np.int64)
-        dist = np.full((count, self._k), np.inf, np.float32)
-        # One flat pass over the DMatch objects, then scattered into the grid at once:
-        # element-wise numpy writes cost more than the search itself.
-        lengths = np.fromiter((min(len(n), self._k) for n in found), np.int64, count)
-        flat = [(m.trainIdx, m.distance) for n in found for m in n[: self._k]]
-        if flat:
-            pairs = np.array(flat, np.float64)
-            at_row = np.repeat(np.arange(count), lengths)
-            at_col = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-            rows[at_row, at_col] = pairs[:, 0].astype(np.int64)
-            dist[at_row, at_col] = pairs[:, 1]
+            found_rows, found_dist = self._index.knnSearch(
+                descriptors, self._k, params=self._search
+            )
+        rows = np.asarray(found_rows, np.int64).reshape(-1, self._k)
+        dist = np.asarray(found_dist, np.float32).reshape(-1, self._k)
+        if not self._binary:
+            dist = np.sqrt(dist)  # FLANN's L2 is squared; the ratio test is on distances
+        dist[rows < 0] = np.inf  # fewer neighbours than asked for
         valid = rows >= 0
         safe = np.where(valid, rows, 0)
         owner = np.where(valid, self._owner[safe], -1)
@@ -301,7 +306,7 @@ class InsigniaMatcher:
             best.offer(match)
         query = _features(self._new_orb(), work)
         candidates: list[_Candidate] = []
-        most_survivors = 0
+        most_survivors = most_consensus = 0
         if query.descriptors is not None and len(query.keypoints) >= 8:
             for ref_index, q_idx, ref_pts in self._orb_index.survivors(
                 query.descriptors, self.config.ratio, self.config.candidate_matches
@@ -309,7 +314,8 @@ class InsigniaMatcher:
                 most_survivors = max(most_survivors, len(q_idx))
                 reference = self._references[ref_index]
                 query_pts = query.keypoints[q_idx]
-                geometry = self._fit(ref_pts, query_pts, reference)
+                geometry, consensus = self._fit(ref_pts, query_pts, reference)
+                most_consensus = max(most_consensus, consensus)
                 if (
                     geometry
                     and geometry.inliers >= self.config.accept_inliers
@@ -333,6 +339,7 @@ class InsigniaMatcher:
             not best.by_mark
             and self.config.sift_fallback
             and most_survivors >= self.config.sift_gate_matches
+            and most_consensus >= self.config.sift_gate_inliers
         ):
             self._sift_whole(work, back, best)
         return _without_overlaps(list(best.by_mark.values()), self.config.overlap_iou)
@@ -376,7 +383,7 @@ class InsigniaMatcher:
             query.descriptors, cfg.sift_whole_ratio, cfg.candidate_matches
         ):
             reference = self._references[ref_index]
-            geometry = self._fit(ref_pts, query.keypoints[q_idx] * shrink, reference)
+            geometry, _ = self._fit(ref_pts, query.keypoints[q_idx] * shrink, reference)
             if (
                 geometry
                 and geometry.inliers >= cfg.sift_accept_inliers
@@ -424,7 +431,7 @@ class InsigniaMatcher:
             return
         offset = np.array([left, top], dtype=np.float32)
         query_pts = query.keypoints[np.array(q_rows, dtype=np.int64)] * shrink + offset
-        geometry = self._fit(np.array(ref_pts, dtype=np.float32), query_pts, reference)
+        geometry, _ = self._fit(np.array(ref_pts, dtype=np.float32), query_pts, reference)
         if (
             geometry
             and geometry.inliers >= cfg.sift_accept_inliers
@@ -434,10 +441,11 @@ class InsigniaMatcher:
 
     def _fit(
         self, ref_pts: np.ndarray, query_pts: np.ndarray, reference: _PreparedReference
-    ) -> _Geometry | None:
+    ) -> tuple[_Geometry | None, int]:
+        """The geometry when the points fit one, and the size of the affine consensus."""
         cfg = self.config
         if len(ref_pts) < 6:
-            return None
+            return None, 0
         # Robust stage with an affine model (3-point samples converge in far fewer
         # iterations, and OpenCV's homography RANSAC costs ~6 ms per call here), then
         # a homography refitted on the consensus and re-scored on all points.
@@ -450,15 +458,16 @@ class InsigniaMatcher:
             confidence=0.995,
         )
         if affine is None or mask is None:
-            return None
+            return None, 0
         inlier_mask = mask.ravel().astype(bool)
+        consensus = int(inlier_mask.sum())
         homography = None
         for _ in range(3):
             if int(inlier_mask.sum()) < 6:
-                return None
+                return None, consensus
             homography, _ = cv2.findHomography(ref_pts[inlier_mask], query_pts[inlier_mask], 0)
             if homography is None:
-                return None
+                return None, consensus
             projected = cv2.perspectiveTransform(ref_pts[None], homography)[0]
             errors = np.linalg.norm(projected - query_pts, axis=1)
             refined = errors <= cfg.ransac_reprojection
@@ -467,16 +476,16 @@ class InsigniaMatcher:
             inlier_mask = refined
         inliers = int(inlier_mask.sum())
         if homography is None or inliers < 6:
-            return None
+            return None, consensus
         width, height = reference.size
         corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
         quad = cv2.perspectiveTransform(corners[None], homography)[0]
         if not _plausible(quad, homography, cfg):
-            return None
+            return None, consensus
         spread = np.ptp(ref_pts[inlier_mask], axis=0) / np.array([width, height], dtype=np.float32)
         if float(spread.min()) < cfg.min_spread:
-            return None  # all inliers on one small detail (a letter, a ring crossing)
-        return _Geometry(inliers, inliers / len(ref_pts), quad)
+            return None, consensus  # all inliers on one small detail (a letter, a ring)
+        return _Geometry(inliers, inliers / len(ref_pts), quad), consensus
 
 
 # ---------------------------------------------------------------------- helpers

@@ -7,11 +7,12 @@ import struct
 import zlib
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
-from detectors.image.decode import DecodeLimits, ImageDecodeError, decode_image
+from detectors.image.decode import DecodeLimits, ImageDecodeError, decode_image, downscale
 
 
 def _png(width: int, height: int, mode: str = "RGB") -> bytes:
@@ -98,3 +99,15 @@ def test_transparency_is_shown_on_white() -> None:
     buf = io.BytesIO()
     Image.new("RGBA", (8, 8), (255, 0, 0, 0)).save(buf, format="PNG")
     assert decode_image(buf.getvalue()).bgr.min() == 255
+
+
+def test_downscale_resamples_bilinearly_only_above_the_given_factor() -> None:
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (300, 400, 3), np.uint8)
+    area = cv2.resize(image, (320, 240), interpolation=cv2.INTER_AREA)
+    linear = cv2.resize(image, (320, 240), interpolation=cv2.INTER_LINEAR)
+    assert np.array_equal(downscale(image, 320), area)  # default: area averaging
+    assert np.array_equal(downscale(image, 320, linear_above=0.5), linear)  # 0.8 > 0.5
+    small = cv2.resize(image, (100, 75), interpolation=cv2.INTER_AREA)
+    assert np.array_equal(downscale(image, 100, linear_above=0.5), small)  # 0.25: area
+    assert downscale(image, 400, linear_above=0.5) is image

@@ -11,9 +11,15 @@ import cv2
 import numpy as np
 import pytest
 
+from detectors.image.analyze import ImageAnalyzer
 from detectors.image.decode import decode_image
-from detectors.image.insignia import InsigniaMatcher, _iou
-from detectors.image.references import INSIGNIA_MARKS, bundled_manifests, galleries_in
+from detectors.image.insignia import InsigniaMatcher, MatcherConfig, _iou
+from detectors.image.references import (
+    INSIGNIA_MARKS,
+    ReferenceImage,
+    bundled_manifests,
+    galleries_in,
+)
 
 Compose = Callable[..., tuple[np.ndarray, str, np.ndarray]]
 
@@ -54,13 +60,28 @@ def test_finds_the_mark_under_each_transform(
     seed: int,
 ) -> None:
     image, mark, truth = compose(asset, transform, params, seed)
-    found = {m.mark: m for m in matcher.match(image)}
+    # Every recogniser, as listings are checked: colour rings that leave ORB only chance
+    # agreement are the rings geometry's, not the whole-photo SIFT pass's (see below).
+    found = {m.mark: m for m in ImageAnalyzer(matcher).recognise(image)}
     assert mark in found, f"{mark} not found; got {sorted(found)}"
     match = found[mark]
     assert len(match.quad) == 4
     assert 0.0 < match.score <= 1.0
     # The evidence region lies on the composited mark (a crop reference covers less).
     assert _iou(match.quad, truth.tolist()) > 0.2
+
+
+def test_whole_photo_sift_needs_some_orb_consensus(
+    matcher: InsigniaMatcher, references: tuple[ReferenceImage, ...], compose: Compose
+) -> None:
+    """The whole-photo SIFT pass runs only where ORB's survivors on some reference agree
+    beyond chance. JPEG'd colour rings leave ORB 5 consistent points, like a photo with
+    no mark: the pass is skipped (the rings geometry finds them); without the condition
+    it runs and finds them itself."""
+    image, mark, _ = compose("rings_colour", "jpeg", {"quality": 40}, 9)
+    assert mark not in {m.mark for m in matcher.match(image)}
+    ungated = InsigniaMatcher(references, MatcherConfig(sift_gate_inliers=0))
+    assert mark in {m.mark for m in ungated.match(image) if m.method == "sift"}
 
 
 def _negative(evalgen: ModuleType, scenes: object, what: str, seed: int) -> np.ndarray:

@@ -88,3 +88,44 @@ def test_single_ring_and_blank_photo() -> None:
     cv2.circle(single, (150, 150), 80, BLUE, 8)
     assert RingsDetector().find(single) == []
     assert RingsDetector().find(np.zeros((200, 200), np.uint8)) == []  # greyscale
+
+
+def test_circle_fit_recovers_known_circles_at_once() -> None:
+    """The closed-form fit gives each group its circle, as a least-squares solve does."""
+    from detectors.image.rings import _fit_circle, _fit_circles
+
+    rng = np.random.default_rng(1)
+    groups = [(120.0, 80.0, 35.0, 0.0, 2.5), (400.5, 300.25, 7.5, 1.0, 4.0)]
+    xs, ys, counts = [], [], []
+    for cx, cy, r, start, span in groups:  # arcs, not whole circles, with pixel noise
+        t = rng.uniform(start, start + span, 200)
+        xs.append(cx + r * np.cos(t) + rng.normal(0, 0.3, 200))
+        ys.append(cy + r * np.sin(t) + rng.normal(0, 0.3, 200))
+        counts.append(200)
+    fx, fy, fr = _fit_circles(np.concatenate(xs), np.concatenate(ys), np.array(counts))
+    for i, (cx, cy, r, _, _) in enumerate(groups):
+        assert fx[i] == pytest.approx(cx, abs=0.5)
+        assert fy[i] == pytest.approx(cy, abs=0.5)
+        assert fr[i] == pytest.approx(r, abs=0.5)
+        # Same minimiser as the uncentred 3 x 3 normal equations.
+        a = np.column_stack([xs[i], ys[i], np.ones(200)])
+        d, e, _ = np.linalg.solve(a.T @ a, a.T @ -(xs[i] ** 2 + ys[i] ** 2))
+        assert (fx[i], fy[i]) == pytest.approx((-d / 2, -e / 2), abs=1e-6)
+    line = np.arange(10, dtype=np.float64)
+    assert _fit_circle(line, 2 * line) is None  # collinear: no circle
+
+
+def test_stops_before_the_lower_rings_when_blue_and_red_cannot_be_the_top_row() -> None:
+    """A blue and a red ring of different sizes are no rings' top row: yellow and green
+    are not segmented (the costliest half), and nothing is found."""
+    image = np.full((480, 640, 3), 255, np.uint8)
+    for centre, radius, colour in (
+        ((150, 200), 60, BLUE),
+        ((450, 200), 20, RED),
+        ((250, 300), 40, YELLOW),
+        ((350, 300), 40, GREEN),
+    ):
+        cv2.circle(image, centre, radius, colour, max(2, radius // 6), cv2.LINE_AA)
+    detector = RingsDetector()
+    assert set(detector.candidates(image)) == {"blue", "red"}
+    assert detector.find(image) == []
