@@ -14,10 +14,12 @@ Switched on by MARKWATCH_EVIDENCE_DIR; runs between detect (300) and alert (700)
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import mimetypes
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -116,6 +118,7 @@ class EvidencePipeline:
         self.config = config
         self.buffer = RawResponseBuffer(config.buffer_size)
         self.screenshot_targets: list[ScreenshotTarget] = []
+        self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence")
         crawler.signals.connect(self._on_downloaded, signal=signals.response_downloaded)
 
     @classmethod
@@ -161,30 +164,26 @@ class EvidencePipeline:
                 stats.inc_value("evidence/page_fetched")
         if page is not None:
             exchanges.append(page)
-        refs: list[dict[str, str]] = []
-        try:
-            if self.config.images:
-                for image_url in list(item.get("images") or [])[: self.config.max_images]:
-                    fetched = (
-                        self.buffer.take(str(image_url))
-                        or self._from_media_store(item, str(image_url))
-                        or await self._fetch(str(image_url))
-                    )
-                    if fetched is None:
-                        continue
+        images: list[CapturedExchange] = []
+        if self.config.images:
+            for image_url in list(item.get("images") or [])[: self.config.max_images]:
+                fetched = (
+                    self.buffer.take(str(image_url))
+                    or self._from_media_store(item, str(image_url))
+                    or await self._fetch(str(image_url))
+                )
+                if fetched is not None:
                     exchanges.append(fetched)
-                    suffix = _suffix(fetched)
-                    entry = self.store.add(listing_id, "image", fetched.body, suffix)
-                    refs.append(entry_ref(entry))
-            if exchanges or notes:
-                # The file name carries the API marker into the log and the alert page.
-                suffix = API_WARC_SUFFIX if api_answer is not None else ".warc"
-                warc = self.store.add(listing_id, "warc", build_warc(exchanges, notes), suffix)
-                refs.insert(0, entry_ref(warc))
-        except OSError as exc:
+                    images.append(fetched)
+        # Writing (fsync'd files, the hash-chained log) is the costliest part: on the
+        # writer thread, one at a time so the log keeps its order, not on the reactor.
+        refs, error = await asyncio.wrap_future(
+            self._writes.submit(self._store, listing_id, images, exchanges, notes, api_answer)
+        )
+        if error is not None:
             # Disk full, read-only or gone: the listing still goes on to the alert stage
             # (losing the alert would be worse than losing its evidence), loudly.
-            logger.error("evidence: not stored for %s (%s): %s", listing_id, self.store.root, exc)
+            logger.error("evidence: not stored for %s (%s): %s", listing_id, self.store.root, error)
             if stats:
                 stats.inc_value("evidence/store_errors")
         if self.config.screenshots and url and api_answer is None:
@@ -194,6 +193,30 @@ class EvidencePipeline:
             stats.inc_value("evidence/files", len(refs))
         item["evidence"] = refs
         return item
+
+    def _store(
+        self,
+        listing_id: str,
+        images: list[CapturedExchange],
+        exchanges: list[CapturedExchange],
+        notes: list[CaptureNote],
+        api_answer: CapturedExchange | None,
+    ) -> tuple[list[dict[str, str]], OSError | None]:
+        """The listing's files into the store (writer thread): their refs, and the error
+        that stopped the rest, if any (what was stored before it stays referenced)."""
+        refs: list[dict[str, str]] = []
+        try:
+            for fetched in images:
+                entry = self.store.add(listing_id, "image", fetched.body, _suffix(fetched))
+                refs.append(entry_ref(entry))
+            if exchanges or notes:
+                # The file name carries the API marker into the log and the alert page.
+                suffix = API_WARC_SUFFIX if api_answer is not None else ".warc"
+                warc = self.store.add(listing_id, "warc", build_warc(exchanges, notes), suffix)
+                refs.insert(0, entry_ref(warc))
+        except OSError as exc:
+            return refs, exc
+        return refs, None
 
     def _from_media_store(self, item: dict[str, Any], url: str) -> CapturedExchange | None:
         """The copy the media pipeline already downloaded, so the site is not asked twice."""
@@ -272,6 +295,9 @@ class EvidencePipeline:
         return exchange_of(response, request)
 
     async def close_spider(self) -> None:
+        # Every item has been through process_item by now: nothing is left to write but
+        # the screenshots, which this (reactor) thread adds to the log from here on.
+        self._writes.shutdown(wait=True)
         await self._screenshots()
         if self.config.tsa_url:
             await self._stamp()
