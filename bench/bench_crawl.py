@@ -39,9 +39,11 @@ if mode == "full":
     from markwatch.compose import services
     from markwatch.settings import load_settings
     settings = dataclasses.replace(load_settings(environ={}), data_dir=Path(data_dir))
-    ctx = services(settings)
+    ctx = services(settings, images=True)
     svc = ctx.__enter__()
-    components = PipelineComponents(svc.detector, svc.index, svc.alerts, stores=svc.stores)
+    components = PipelineComponents(
+        svc.detector, svc.index, svc.alerts, images=svc.images, stores=svc.stores
+    )
     # What `markwatch crawl` adds: listing photos downloaded and analysed, evidence kept
     # (WARC, photos; no screenshots, which only scheduled crawls take).
     from markwatch.crawling import crawl_overrides
