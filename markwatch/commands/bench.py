@@ -90,7 +90,7 @@ def _es_url(settings: Settings) -> str:
 def _index(quick: bool, settings: Settings) -> dict[str, Any]:
     from bench.bench_index import bench_index
 
-    return bench_index(n=5000 if quick else 50000, es_url=_es_url(settings))
+    return bench_index(n=20000 if quick else 50000, es_url=_es_url(settings))
 
 
 def _search(quick: bool, settings: Settings) -> dict[str, Any]:
