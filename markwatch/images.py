@@ -12,10 +12,12 @@ builds its own matcher (about a second, once); OCR models load on first use.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -82,10 +84,24 @@ def build_analyzer(settings: Settings, with_ocr: bool = True) -> ImageAnalyzer:
 
 
 class ThreadLocalInspector:
-    def __init__(self, references: tuple[ReferenceImage, ...], workers: int = 2) -> None:
+    """Image analysis on a few worker threads (one analyser pair per thread), with the
+    results of recent photos kept by content: sellers reuse product photos, and every
+    recrawl sees the same ones again, so a photo is analysed once, not per listing."""
+
+    def __init__(
+        self,
+        references: tuple[ReferenceImage, ...],
+        workers: int = 2,
+        cache_size: int = 20_000,
+    ) -> None:
         self.references = references
         self._local = threading.local()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="images")
+        self.cache_size = cache_size
+        self._seen: OrderedDict[tuple[str, bool], ImageEvidence] = OrderedDict()
+        self._seen_lock = threading.Lock()
+        self.analysed = 0  # photos analysed
+        self.reused = 0  # photos answered from the content cache
 
     def _analyzers(self) -> tuple[ImageAnalyzer, ImageAnalyzer]:
         pair = getattr(self._local, "pair", None)
@@ -96,8 +112,25 @@ class ThreadLocalInspector:
         return pair
 
     def inspect(self, name: str, data: bytes, *, ocr: bool) -> ImageEvidence:
+        # Analysis is a function of the bytes (and of OCR or not): only the name differs.
+        key = (hashlib.sha256(data).hexdigest(), ocr)
+        with self._seen_lock:
+            known = self._seen.get(key)
+            if known is not None:
+                self._seen.move_to_end(key)
+                self.reused += 1
+        if known is not None:
+            return dataclasses.replace(known, image=name)
         plain, with_ocr = self._analyzers()
-        return (with_ocr if ocr else plain).analyze(name, data)
+        evidence = (with_ocr if ocr else plain).analyze(name, data)
+        with self._seen_lock:
+            self.analysed += 1
+            # An error may pass (an OCR engine that failed to load): it is not kept.
+            if self.cache_size > 0 and not evidence.error:
+                self._seen[key] = evidence
+                while len(self._seen) > self.cache_size:
+                    self._seen.popitem(last=False)
+        return evidence
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

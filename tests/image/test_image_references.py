@@ -183,3 +183,34 @@ def test_gallery_scores_stay_at_their_measured_level(
     recall = report.beijing_recall()
     assert recall is not None and recall >= 0.85, report.misses()
     assert (report.false_positive_rate() or 0.0) <= 0.04, report.misses()
+
+
+def test_a_photo_seen_again_is_answered_from_the_content_cache(
+    realworld_root: Path,
+) -> None:
+    from markwatch.images import ThreadLocalInspector
+
+    references = load_reference_dirs([realworld_root / "images"])
+    inspector = ThreadLocalInspector(references, workers=1, cache_size=2)
+    try:
+        art = (realworld_root / "images" / "gallery" / "pos_003.png").read_bytes()
+        first = inspector.inspect("https://a.example/1.png", art, ocr=False)
+        again = inspector.inspect("https://b.example/2.png", art, ocr=False)
+        assert (inspector.analysed, inspector.reused) == (1, 1)
+        # Same findings, under the name of the listing photo that asked.
+        assert again.image == "https://b.example/2.png"
+        assert again.insignia == first.insignia and first.insignia
+        # With OCR is another question about the same bytes: analysed anew.
+        inspector.inspect("https://b.example/2.png", art, ocr=True)
+        assert inspector.analysed == 2
+        # Bounded: a third photo evicts the least recently used one.
+        blank = cv2.imencode(".png", np.full((64, 64, 3), 255, np.uint8))[1].tobytes()
+        inspector.inspect("https://c.example/3.png", blank, ocr=False)
+        inspector.inspect("https://a.example/1.png", art, ocr=False)
+        assert inspector.analysed == 4
+        # A photo that cannot be read is not kept (its error may pass).
+        inspector.inspect("https://d.example/4.png", b"not an image", ocr=False)
+        inspector.inspect("https://d.example/4.png", b"not an image", ocr=False)
+        assert inspector.analysed == 6
+    finally:
+        inspector.close()
