@@ -77,7 +77,7 @@ def bench_index(
             actions = ours.prepare(docs)
             prepare_s = time.perf_counter() - t0
 
-            # Warm both paths (JIT, connections) on a small slice, then time each once.
+            # Warm both paths (JIT, connections) on a small slice, then time them in rounds.
             warm = actions[: min(200, n)]
             helpers.bulk(client, _raw_actions(raw_index, warm), chunk_size=chunk_size)
             ours.write_prepared(warm)
@@ -85,36 +85,27 @@ def bench_index(
             # Interleaved rounds, alternating which side goes first: both meet the same
             # cluster state (segment merges, caches), which one timing each, one after the
             # other, did not (the ratio swung 0.6-1.4 between runs).
-            raw_s = ours_s = 0.0
-            raw_ok = 0
+            spent = {"raw": 0.0, "ours": 0.0}
+            raw_ok = indexed = 0
             raw_errors: list[Any] = []
             errors: list[DocError] = []
-            indexed = 0
             step = max(1, -(-len(actions) // rounds))
             for r, start in enumerate(range(0, len(actions), step)):
                 part = actions[start : start + step]
-
-                def run_raw(part: list[EsAction] = part) -> None:
-                    nonlocal raw_s, raw_ok
+                for side in ("raw", "ours") if r % 2 == 0 else ("ours", "raw"):
                     t0 = time.perf_counter()
-                    ok, errs = helpers.bulk(
-                        client, _raw_actions(raw_index, part), chunk_size=chunk_size
-                    )
-                    raw_s += time.perf_counter() - t0
-                    raw_ok += ok
-                    if isinstance(errs, list):
-                        raw_errors.extend(errs)
-
-                def run_ours(part: list[EsAction] = part) -> None:
-                    nonlocal ours_s, indexed
-                    t0 = time.perf_counter()
-                    report = ours.write_prepared(part)
-                    ours_s += time.perf_counter() - t0
-                    indexed += report.indexed
-                    errors.extend(report.errors)
-
-                for run in (run_raw, run_ours) if r % 2 == 0 else (run_ours, run_raw):
-                    run()
+                    if side == "raw":
+                        ok, errs = helpers.bulk(
+                            client, _raw_actions(raw_index, part), chunk_size=chunk_size
+                        )
+                        raw_ok += ok
+                        raw_errors += errs if isinstance(errs, list) else []
+                    else:
+                        report = ours.write_prepared(part)
+                        indexed += report.indexed
+                        errors += report.errors
+                    spent[side] += time.perf_counter() - t0
+            raw_s, ours_s = spent["raw"], spent["ours"]
         finally:
             client.indices.delete(index=f"{prefix}*", ignore_unavailable=True)
             client.indices.delete_index_template(name=f"{prefix}*")

@@ -32,6 +32,9 @@ class ListingDetector(Protocol):
 class ImageInspector(Protocol):
     """Looks at one listing photo: insignia always, OCR only when asked (it costs ~10x)."""
 
+    analysed: int  # photos analysed so far
+    reused: int  # photos answered without analysis (the same bytes seen before)
+
     def inspect(self, name: str, data: bytes, *, ocr: bool) -> ImageEvidence: ...
 
 

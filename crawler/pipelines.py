@@ -150,11 +150,8 @@ class DetectPipeline:
     def close_spider(self) -> None:
         stage = self.components.images
         if stage is not None and self.stats is not None:
-            # Photos analysed, and answered from the inspector's content cache (if it has one).
-            for counter in ("analysed", "reused"):
-                value = getattr(stage.inspector, counter, None)
-                if isinstance(value, int):
-                    self.stats.set_value(f"markwatch/images_{counter}", value)
+            self.stats.set_value("markwatch/images_analysed", stage.inspector.analysed)
+            self.stats.set_value("markwatch/images_reused", stage.inspector.reused)
         if self.pool is not None:
             self.pool.close()
             if self.stats is not None:

@@ -223,8 +223,9 @@ class Detector:
         elif seller == "unknown" and inside is not None and outside is None:
             # Counterfeits state the protected origin too ("产地：五常"): a claim in the
             # listing's own words cannot clear it. A producer licence registered in the
-            # region (the SC code's GB/T 2260 division) or an in-region seller can.
-            if not any(st.verified and st.placement == "in" for st in statements):
+            # region (the SC code's GB/T 2260 division; `_statements` lists it first, so
+            # it is `inside` when it is in the region) or an in-region seller can.
+            if not inside.verified:
                 reasons.append(
                     Reason(
                         "origin_unverified",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
@@ -97,7 +98,7 @@ class PandaFaceDetector:
         outlines, hierarchy = cv2.findContours(dark, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
         if hierarchy is None:
             return []
-        contours = tuple(np.asarray(c) for c in outlines)
+        contours = cast(tuple[np.ndarray, ...], outlines)  # OpenCV's stubs say Sequence[Mat]
         patches = self._patches(contours, hierarchy[0], dark, value)
         found = []
         for i, left in enumerate(patches):
