@@ -1,12 +1,14 @@
 """OCR of text printed on listing photos (packaging, banners), via rapidocr.
 
-The models ship inside the rapidocr wheel, so this works offline. The engine is
+The models ship inside PyPI wheels (rapidocr's; the crops' detector inside
+rapidocr_onnxruntime's), so this works offline. The engine is
 built on first use by its owner, never at import time: loading the ONNX models
 takes about a second and most callers may never need OCR.
 
 Speed (one core): a cheap gradient test skips photos with no text-like strokes;
-classic-CV text-line regions are cut out, and the detector runs on each (or on the
-whole photo when text is everywhere) at no more than `fallback_det_side`; only the
+classic-CV text-line regions are cut out and a small detector runs on each (the
+stronger one on the whole photo when text is everywhere), at no more than
+`fallback_det_side`; only the
 boxes it finds that are tall and wide enough to hold a name, at most
 `fallback_max_lines` of them, are recognised, on crops of the full-size photo. The
 direction classifier is off (listing text is upright).
@@ -30,10 +32,9 @@ from detectors.image.decode import downscale
 _SPACE = re.compile(r"\s+")
 log = logging.getLogger(__name__)
 
-# The text detector: PP-OCRv4 mobile, shipped inside the rapidocr_onnxruntime wheel
-# (installed without its dependencies, for this file only). On this CPU it reads a
-# 352 px photo in about a third of the time of the PP-OCRv6 small model that the
-# rapidocr wheel carries, and finds the same lines on our sets.
+# The text-line crops' detector: PP-OCRv4 mobile, shipped inside the rapidocr_onnxruntime
+# wheel (installed without its dependencies, for this file only). On this CPU it costs a
+# third of the PP-OCRv6 small model that the rapidocr wheel carries (see OcrConfig).
 DET_PACKAGE = "rapidocr_onnxruntime"
 DET_MODEL_FILE = "models/ch_PP-OCRv4_det_infer.onnx"
 
@@ -75,8 +76,6 @@ class OcrConfig:
     # readable name: recognising it would only cost time.
     min_line_height: int = 9
     min_line_aspect: float = 1.4
-    # Margin added around a detected line before it is read, as a share of its height.
-    line_pad: float = 0.1
     # Text detectors: "bundled" is the one inside the rapidocr wheel (PP-OCRv6 small),
     # "packaged-v4" the PP-OCRv4 mobile one (see DET_PACKAGE; without that package the
     # bundled one runs). A whole photo shrunk to `fallback_det_side` needs the stronger
@@ -112,18 +111,23 @@ class OcrEngine:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = self._build(self.config.det_model)
+                    self._engine = self._build(_available(self.config.det_model))
         return self._engine
 
     def _load_region_det(self) -> Any:
-        """The detector for text-line crops; rapidocr loads only the models it is asked for."""
-        cfg = self.config
-        if cfg.region_det_model == cfg.det_model:
-            return self._load()
+        """The detector for text-line crops; rapidocr loads only the models it is asked for.
+
+        When both names come to the same model (the v4 package missing, say) the main
+        engine serves, so the model is not loaded twice.
+        """
         if self._region_det is None:
-            with self._lock:
-                if self._region_det is None:
-                    self._region_det = self._build(cfg.region_det_model)
+            name = _available(self.config.region_det_model)
+            if name == _available(self.config.det_model):
+                self._region_det = self._load()
+            else:
+                with self._lock:
+                    if self._region_det is None:
+                        self._region_det = self._build(name)
         return self._region_det
 
     def _build(self, det_model: str) -> Any:
@@ -194,7 +198,7 @@ class OcrEngine:
         boxes.sort(key=lambda b: -b[0])
         out: list[OcrLine] = []
         for _, x0, y0, x1, y1 in boxes[: cfg.fallback_max_lines]:
-            pad = max(2.0, cfg.line_pad * (y1 - y0))  # the det box already has its margin
+            pad = max(2.0, 0.1 * (y1 - y0))  # the det box already has its margin
             left, top = int(max(0, x0 - pad)), int(max(0, y0 - pad))
             right, bottom = int(min(width, x1 + pad + 1)), int(min(height, y1 + pad + 1))
             crop = np.ascontiguousarray(image[top:bottom, left:right])
@@ -271,17 +275,23 @@ class OcrEngine:
         return "\n".join(self.lines(image))
 
 
-def _det_params(det_model: str) -> dict[str, Any]:
-    if det_model == "bundled":
-        return {}
-    if det_model != "packaged-v4":
+def _available(det_model: str) -> str:
+    """The detector that will run for `det_model`: "bundled" when the v4 package is missing."""
+    if det_model not in ("bundled", "packaged-v4"):
         raise OcrError(f"unknown OCR det_model {det_model!r}: use 'packaged-v4' or 'bundled'")
-    path = packaged_det_model()
-    if path is None:
+    if det_model == "packaged-v4" and packaged_det_model() is None:
         log.warning(
             "%s is not installed: OCR uses the slower detector of the rapidocr wheel",
             DET_PACKAGE,
         )
+        return "bundled"
+    return det_model
+
+
+def _det_params(det_model: str) -> dict[str, Any]:
+    """rapidocr parameters for an available detector (see `_available`)."""
+    path = packaged_det_model() if det_model == "packaged-v4" else None
+    if path is None:
         return {}
     from rapidocr.utils.typings import ModelType, OCRVersion
 
