@@ -6,8 +6,10 @@ to the shared real-world `images/` folder (through testbed.realworld) when it is
 With no references at all the matcher is off, said once in the log; OCR and the text
 detectors still run.
 
-OpenCV's feature detectors are not documented as thread-safe, so each worker thread
-builds its own matcher (about a second, once); OCR models load on first use.
+One insignia matcher serves every worker thread: it makes its OpenCV detectors per call
+(they are not documented as thread-safe) and locks its FLANN lookup, so it is built once
+(about a second of CPU), not once per thread. OCR engines are per thread and load their
+models on first use.
 """
 
 from __future__ import annotations
@@ -100,16 +102,25 @@ class ThreadLocalInspector:
         self.cache_size = cache_size
         self._seen: OrderedDict[tuple[str, bool], ImageEvidence] = OrderedDict()
         self._seen_lock = threading.Lock()
+        self._matcher_lock = threading.Lock()
+        self._matcher: InsigniaMatcher | None = None
         self.analysed = 0  # photos analysed
         self.reused = 0  # photos answered from the content cache
 
     def _analyzers(self) -> tuple[ImageAnalyzer, ImageAnalyzer]:
         pair = getattr(self._local, "pair", None)
         if pair is None:
-            matcher = InsigniaMatcher(self.references) if self.references else None
+            matcher = self.matcher()
             pair = (ImageAnalyzer(matcher), ImageAnalyzer(matcher, OcrEngine()))
             self._local.pair = pair
         return pair
+
+    def matcher(self) -> InsigniaMatcher | None:
+        """The shared matcher, built by the first thread that needs it (the others wait)."""
+        with self._matcher_lock:
+            if self._matcher is None and self.references:
+                self._matcher = InsigniaMatcher(self.references)
+        return self._matcher
 
     def inspect(self, name: str, data: bytes, *, ocr: bool) -> ImageEvidence:
         # Analysis is a function of the bytes (and of OCR or not): only the name differs.

@@ -18,8 +18,9 @@ import asyncio
 import dataclasses
 import logging
 import mimetypes
+import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,7 +35,7 @@ from twisted.internet.threads import deferToThread
 from crawler.evidence.config import DIR_SETTING, EvidenceConfig
 from crawler.evidence.log import LogEntry
 from crawler.evidence.screenshots import ScreenshotTarget, take_screenshots
-from crawler.evidence.store import EvidenceStore
+from crawler.evidence.store import EvidenceStore, PlacedFile
 from crawler.evidence.timestamps import TimestampError, Timestamps
 from crawler.evidence.warc import CapturedExchange, CaptureNote, build_warc
 
@@ -111,6 +112,91 @@ def entry_ref(entry: LogEntry) -> dict[str, str]:
     }
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Job:
+    """One flagged listing's evidence, to be written: its images, then its WARC."""
+
+    listing_id: str
+    images: list[CapturedExchange]
+    exchanges: list[CapturedExchange]
+    notes: list[CaptureNote]
+    warc_suffix: str
+
+
+Written = tuple[list[dict[str, str]], OSError | None]
+
+
+class GroupWriter:
+    """Evidence writes on one thread, in submission order, as a group commit: each round
+    takes every listing that queued up while the last one was writing, places their files
+    and logs them with one append (one log fsync for the round, each folder fsynced once).
+
+    A listing's future resolves only once its files and log entries are durable, so the
+    alert stage never links evidence that a crash could lose. Latency stays one round.
+    """
+
+    def __init__(self, store: EvidenceStore, max_round: int = 64) -> None:
+        self.store = store
+        self.max_round = max(1, max_round)
+        self.rounds = 0
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence")
+        self._lock = threading.Lock()
+        self._queued: list[tuple[_Job, Future[Written]]] = []
+
+    def submit(self, job: _Job) -> Future[Written]:
+        done: Future[Written] = Future()
+        with self._lock:
+            self._queued.append((job, done))
+        self._thread.submit(self._round)
+        return done
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+
+    def _round(self) -> None:
+        with self._lock:
+            batch, self._queued = self._queued[: self.max_round], self._queued[self.max_round :]
+        if not batch:
+            return  # an earlier round took these jobs
+        self.rounds += 1
+        try:
+            self._write(batch)
+        except BaseException as exc:  # a bug must not leave a listing waiting forever
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+            raise
+
+    def _write(self, batch: list[tuple[_Job, Future[Written]]]) -> None:
+        placed: list[tuple[list[PlacedFile], OSError | None]] = []
+        for job, _ in batch:
+            files: list[PlacedFile] = []
+            error: OSError | None = None
+            try:
+                for fetched in job.images:
+                    files.append(
+                        self.store.place(job.listing_id, "image", fetched.body, _suffix(fetched))
+                    )
+                if job.exchanges or job.notes:
+                    warc = build_warc(job.exchanges, job.notes)
+                    files.append(self.store.place(job.listing_id, "warc", warc, job.warc_suffix))
+            except OSError as exc:
+                # What was placed before the error is still logged and referenced.
+                error = exc
+            placed.append((files, error))
+        try:
+            entries = iter(self.store.commit([f for files, _ in placed for f in files]))
+        except OSError as exc:
+            for _, done in batch:
+                done.set_result(([], exc))
+            return
+        for (files, error), (_, done) in zip(placed, batch, strict=True):
+            refs = [entry_ref(next(entries)) for _ in files]
+            if files and files[-1].kind == "warc":
+                refs.insert(0, refs.pop())  # the WARC first, as the alert page lists it
+            done.set_result((refs, error))
+
+
 class EvidencePipeline:
     def __init__(self, crawler: Crawler, store: EvidenceStore, config: EvidenceConfig) -> None:
         self.crawler = crawler
@@ -118,7 +204,7 @@ class EvidencePipeline:
         self.config = config
         self.buffer = RawResponseBuffer(config.buffer_size)
         self.screenshot_targets: list[ScreenshotTarget] = []
-        self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence")
+        self._writes = GroupWriter(store)
         crawler.signals.connect(self._on_downloaded, signal=signals.response_downloaded)
 
     @classmethod
@@ -176,9 +262,10 @@ class EvidencePipeline:
                     exchanges.append(fetched)
                     images.append(fetched)
         # Writing (fsync'd files, the hash-chained log) is the costliest part: on the
-        # writer thread, one at a time so the log keeps its order, not on the reactor.
+        # writer thread, in order, many listings per log append (GroupWriter).
+        suffix = API_WARC_SUFFIX if api_answer is not None else ".warc"
         refs, error = await asyncio.wrap_future(
-            self._writes.submit(self._store, listing_id, images, exchanges, notes, api_answer)
+            self._writes.submit(_Job(listing_id, images, exchanges, notes, suffix))
         )
         if error is not None:
             # Disk full, read-only or gone: the listing still goes on to the alert stage
@@ -193,30 +280,6 @@ class EvidencePipeline:
             stats.inc_value("evidence/files", len(refs))
         item["evidence"] = refs
         return item
-
-    def _store(
-        self,
-        listing_id: str,
-        images: list[CapturedExchange],
-        exchanges: list[CapturedExchange],
-        notes: list[CaptureNote],
-        api_answer: CapturedExchange | None,
-    ) -> tuple[list[dict[str, str]], OSError | None]:
-        """The listing's files into the store (writer thread): their refs, and the error
-        that stopped the rest, if any (what was stored before it stays referenced)."""
-        refs: list[dict[str, str]] = []
-        try:
-            for fetched in images:
-                entry = self.store.add(listing_id, "image", fetched.body, _suffix(fetched))
-                refs.append(entry_ref(entry))
-            if exchanges or notes:
-                # The file name carries the API marker into the log and the alert page.
-                suffix = API_WARC_SUFFIX if api_answer is not None else ".warc"
-                warc = self.store.add(listing_id, "warc", build_warc(exchanges, notes), suffix)
-                refs.insert(0, entry_ref(warc))
-        except OSError as exc:
-            return refs, exc
-        return refs, None
 
     def _from_media_store(self, item: dict[str, Any], url: str) -> CapturedExchange | None:
         """The copy the media pipeline already downloaded, so the site is not asked twice."""
@@ -297,7 +360,9 @@ class EvidencePipeline:
     async def close_spider(self) -> None:
         # Every item has been through process_item by now: nothing is left to write but
         # the screenshots, which this (reactor) thread adds to the log from here on.
-        self._writes.shutdown(wait=True)
+        self._writes.close()
+        if self.crawler.stats:
+            self.crawler.stats.set_value("evidence/write_rounds", self._writes.rounds)
         await self._screenshots()
         if self.config.tsa_url:
             await self._stamp()

@@ -6,7 +6,8 @@ Layout under the evidence dir:
     screenshots/<listing>/<utc>-<sha8>.png   full-page screenshots
     images/<sha256><ext>                     downloaded images, content-addressed
 Files are written to a temporary name, fsynced, then renamed, so a crash leaves either
-the whole file or none; the log entry is appended only after the file is in place.
+the whole file or none; the log entry is appended only after the file is in place (and
+its folder fsynced). `place` + `commit` do that for a batch of files with one log append.
 """
 
 from __future__ import annotations
@@ -15,13 +16,20 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from crawler.evidence.log import GENESIS_HASH, EvidenceLog, LogEntry, LogLine, sha256_hex
+from crawler.evidence.log import (
+    GENESIS_HASH,
+    EvidenceLog,
+    LogEntry,
+    LogLine,
+    PendingEntry,
+    sha256_hex,
+)
 from crawler.evidence.warc import check_records
 
 Kind = Literal["warc", "image", "screenshot"]
@@ -59,6 +67,17 @@ class VerificationReport:
         return [head, *(str(p) for p in self.problems)]
 
 
+@dataclass(frozen=True, slots=True)
+class PlacedFile:
+    """A file written into the store and not yet logged (EvidenceStore.commit logs it)."""
+
+    listing_id: str
+    kind: Kind
+    path: str  # relative to the store, POSIX separators
+    sha256: str
+    at: datetime
+
+
 def safe_name(listing_id: str) -> str:
     return _UNSAFE.sub("_", listing_id).strip("._") or "listing"
 
@@ -72,6 +91,12 @@ class EvidenceStore:
     def add(
         self, listing_id: str, kind: Kind, data: bytes, suffix: str, at: datetime | None = None
     ) -> LogEntry:
+        return self.commit([self.place(listing_id, kind, data, suffix, at)])[0]
+
+    def place(
+        self, listing_id: str, kind: Kind, data: bytes, suffix: str, at: datetime | None = None
+    ) -> PlacedFile:
+        """Write one file in place (fsynced, renamed); not logged until `commit`."""
         digest = sha256_hex(data)
         when = at or datetime.now(UTC)
         if kind == "image":
@@ -83,7 +108,16 @@ class EvidenceStore:
         target = self.root / relative
         if not (kind == "image" and target.exists()):  # images are shared by content
             _write_atomically(target, data)
-        return self.log.append(listing_id, kind, relative.as_posix(), digest, at=when)
+        return PlacedFile(listing_id, kind, relative.as_posix(), digest, when)
+
+    def commit(self, placed: Sequence[PlacedFile]) -> list[LogEntry]:
+        """Make the renames durable (each folder fsynced once), then log every file in
+        order with one append: a batch of listings costs one log fsync, not one per file."""
+        for folder in dict.fromkeys(Path(f.path).parent for f in placed):
+            _fsync_dir(self.root / folder)
+        return self.log.append_many(
+            [PendingEntry(f.listing_id, f.kind, f.path, f.sha256, f.at) for f in placed]
+        )
 
     # -- reading -----------------------------------------------------------------
     def entries_for(self, listing_id: str) -> list[LogEntry]:
@@ -227,7 +261,10 @@ def _write_atomically(target: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
+
+
+def _fsync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:

@@ -146,3 +146,57 @@ def test_export_case_copies_files_with_their_log_entries(tmp_path: Path) -> None
         assert (tmp_path / "case" / entry.path).read_bytes() == store.path_of(entry).read_bytes()
     logged = (tmp_path / "case" / "evidence-log.jsonl").read_text().splitlines()
     assert [json.loads(x)["entry_hash"] for x in logged] == [e.entry_hash for e in entries]
+
+
+def test_group_writer_logs_what_queued_during_a_round_in_one_append_in_order(
+    tmp_path: Path,
+) -> None:
+    from crawler.evidence.pipeline import GroupWriter, _Job
+
+    store = EvidenceStore(tmp_path)
+    writer = GroupWriter(store)
+    started, release = threading.Event(), threading.Event()
+    place = store.place
+
+    def slow_first(listing_id: str, *args: object, **kwargs: object) -> object:
+        if listing_id == "taobao:0":
+            started.set()
+            assert release.wait(timeout=30)
+        if listing_id == "taobao:3":
+            raise OSError(28, "No space left on device")
+        return place(listing_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    store.place = slow_first  # type: ignore[method-assign]
+    appends: list[int] = []
+    append_many = store.log.append_many
+    store.log.append_many = lambda pending: appends.append(len(pending)) or append_many(pending)  # type: ignore[method-assign]
+
+    def job(n: int) -> _Job:
+        url = f"http://127.0.0.1:8800/taobao/item.htm?id={n}"
+        image = _exchange(f"http://127.0.0.1:8800/img/{n}.png", f"png-{n}".encode())
+        return _Job(f"taobao:{n}", [image], [_exchange(url), image], [], ".warc")
+
+    try:
+        futures = [writer.submit(job(0))]
+        assert started.wait(timeout=30)  # the first round is writing
+        futures += [writer.submit(job(n)) for n in range(1, 6)]  # queue while 0 writes
+        release.set()
+        results = [f.result(timeout=30) for f in futures]
+    finally:
+        writer.close()
+
+    # Listing 0 alone, then 1-5 together: two log appends, not twelve.
+    assert writer.rounds == 2 and appends == [2, 8]
+    for n, (refs, error) in enumerate(results):
+        if n == 3:  # the disk refused its files: it says so, and the others are kept
+            assert refs == [] and isinstance(error, OSError)
+            continue
+        assert error is None
+        assert [r["kind"] for r in refs] == ["warc", "image"]  # the WARC first
+    entries = store.log.entries()
+    assert [e.listing_id for e in entries] == [
+        f"taobao:{n}" for n in (0, 0, 1, 1, 2, 2, 4, 4, 5, 5)
+    ]
+    assert [e.kind for e in entries[:2]] == ["image", "warc"]  # logged as placed
+    report = store.verify()
+    assert report.ok and not report.problems, report.lines()

@@ -214,3 +214,35 @@ def test_a_photo_seen_again_is_answered_from_the_content_cache(
         assert inspector.analysed == 6
     finally:
         inspector.close()
+
+
+def test_worker_threads_share_one_matcher_and_find_what_one_analyzer_finds(
+    realworld_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from markwatch.images import ThreadLocalInspector
+
+    built: list[InsigniaMatcher] = []
+
+    class CountedMatcher(InsigniaMatcher):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            built.append(self)
+
+    monkeypatch.setattr(images_mod, "InsigniaMatcher", CountedMatcher)
+    references = load_reference_dirs([realworld_root / "images"])
+    gallery = realworld_root / "images" / "gallery"
+    photos = [(gallery / f"pos_{n:03d}.png").read_bytes() for n in (1, 3, 9, 10)]
+    inspector = ThreadLocalInspector(references, workers=2, cache_size=0)
+    try:
+        futures = [
+            inspector.executor.submit(inspector.inspect, f"p{i}", data, ocr=False)
+            for i, data in enumerate(photos * 2)
+        ]
+        threaded = [f.result(timeout=120) for f in futures]
+    finally:
+        inspector.close()
+    assert len(built) == 1, "each thread built its own matcher"
+    alone = ImageAnalyzer(InsigniaMatcher(references))
+    for i, data in enumerate(photos * 2):
+        assert threaded[i].insignia == alone.analyze(f"p{i}", data).insignia
+    assert any(e.insignia for e in threaded)
