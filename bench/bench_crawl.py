@@ -3,6 +3,8 @@
 The full crawl is what `markwatch crawl` runs (detection, photos downloaded and analysed,
 index, evidence, alerts); bare Scrapy is the same spider with no item pipelines. `ratio`
 compares listings per second (the full crawl also fetches each listing's photo).
+`photos_only_*` is Scrapy making the full crawl's downloads (pages and photos) with no
+processing but the Listing check (the photos pipeline needs the contract JSON): `ratio_vs_photos_only` is what MarkWatch's own stages cost over those downloads.
 
 Each crawl runs in its own process (a Twisted reactor starts once per process);
 the testbed runs in a third process so neither crawl shares its GIL with the server.
@@ -51,6 +53,12 @@ if mode == "full":
 overrides = {**product, "LOG_LEVEL": "ERROR", **json.loads(sys.argv[4])}
 if mode == "bare":
     overrides["ITEM_PIPELINES"] = {}
+elif mode == "photos":  # the full crawl's downloads; of its processing only the item check
+    overrides["ITEM_PIPELINES"] = {
+        "crawler.pipelines.ListingPipeline": 100,
+        "crawler.media.ListingImagesPipeline": 250,
+    }
+    overrides["MARKWATCH_IMAGES_STORE"] = str(Path(data_dir) / "images")
 stats = run_crawls(
     [CrawlJob("taobao", {"base_url": base_url, "max_pages": 100000})], components, overrides
 )[0]
@@ -153,6 +161,7 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
             if t["site"] == "taobao"
         )
         bare = _crawl("bare", base_url) if baseline else None
+        photos = _crawl("photos", base_url) if baseline else None
         full = _crawl("full", base_url)
     finally:
         server.terminate()
@@ -179,6 +188,11 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
         result["bare_scrapy_listings_per_s"] = round(bare_rate, 1)
         result["ratio"] = round(full_rate / bare_rate, 3)  # listings per second
         result["complete"] = result["complete"] and bare["items"] == truth
+    if photos is not None:
+        photos_rate = photos["items"] / photos["seconds"]
+        result["photos_only_pages_per_s"] = round(photos["pages"] / photos["seconds"], 1)
+        result["photos_only_listings_per_s"] = round(photos_rate, 1)
+        result["ratio_vs_photos_only"] = round(full_rate / photos_rate, 3)
     return result
 
 
