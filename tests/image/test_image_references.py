@@ -242,7 +242,9 @@ def test_worker_threads_share_one_matcher_and_find_what_one_analyzer_finds(
     finally:
         inspector.close()
     assert len(built) == 1, "each thread built its own matcher"
-    alone = ImageAnalyzer(InsigniaMatcher(references))
+    # The same matcher, one photo at a time (another matcher's FLANN index is built with
+    # other random tables, so its near matches may differ).
+    alone = ImageAnalyzer(built[0])
     for i, data in enumerate(photos * 2):
         assert threaded[i].insignia == alone.analyze(f"p{i}", data).insignia
     assert any(e.insignia for e in threaded)
