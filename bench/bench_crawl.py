@@ -4,7 +4,8 @@ The full crawl is what `markwatch crawl` runs (detection, photos downloaded and 
 index, evidence, alerts); bare Scrapy is the same spider with no item pipelines. `ratio`
 compares listings per second (the full crawl also fetches each listing's photo).
 `photos_only_*` is Scrapy making the full crawl's downloads (pages and photos) with no
-processing but the Listing check (the photos pipeline needs the contract JSON): `ratio_vs_photos_only` is what MarkWatch's own stages cost over those downloads.
+processing but the Listing check (the photos pipeline needs the contract JSON):
+`ratio_vs_photos_only` is what MarkWatch's own stages cost over those downloads.
 
 Each crawl runs in its own process (a Twisted reactor starts once per process);
 the testbed runs in a third process so neither crawl shares its GIL with the server.

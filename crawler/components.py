@@ -41,11 +41,16 @@ class ImageInspector(Protocol):
 @dataclass(frozen=True)
 class ImageStage:
     inspector: ImageInspector
-    executor: Executor  # a few worker threads: the analysis releases the GIL
+    # A few threads: the analysis releases the GIL for most of its time (crawler.photo_pool
+    # moves it to worker processes when the stage has a recipe).
+    executor: Executor
     images_root: Path  # where the media pipeline stores downloaded photos
     # OCR runs only for listings that name a product category of a protected GI
     # (人参, 大米 …) without the mark in their text: where packaging photos matter.
     ocr_words: tuple[str, ...] = ()
+    # Builds the same inspector in a worker process (crawler.photo_pool); picklable.
+    # None: photos are analysed on `executor` only.
+    recipe: Callable[[], ImageInspector] | None = None
 
 
 @dataclass

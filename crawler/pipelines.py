@@ -22,6 +22,8 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.components import ImageStage, PipelineComponents, injected
+from crawler.photo_pool import PhotoPool
+from crawler.photo_worker import read_and_inspect
 from crawler.pool import DetectionPool
 from crawler.writer import RecordSummary, StoreWriter, record_and_sync
 from detectors.types import Finding, ImageEvidence, Listing, ListingError
@@ -109,10 +111,12 @@ class DetectPipeline:
         components: PipelineComponents,
         pool: DetectionPool | None = None,
         stats: StatsCollector | None = None,
+        photo_pool: PhotoPool | None = None,
     ) -> None:
         self.components = components
         self.pool = pool
         self.stats = stats
+        self.photo_pool = photo_pool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DetectPipeline:
@@ -122,7 +126,12 @@ class DetectPipeline:
         except NotConfigured as reason:
             logger.debug("detection inline: %s", reason)
             pool = None
-        return cls(components, pool, crawler.stats)
+        try:
+            photo_pool: PhotoPool | None = PhotoPool.from_crawler(crawler, components)
+        except NotConfigured as reason:
+            logger.debug("photos on the image stage's threads: %s", reason)
+            photo_pool = None
+        return cls(components, pool, crawler.stats, photo_pool)
 
     async def _detect(self, listing: Listing, images: list[ImageEvidence] | None = None) -> Finding:
         if self.pool is not None:
@@ -134,10 +143,7 @@ class DetectPipeline:
         finding = await self._detect(listing)
         stage = self.components.images
         if stage is not None and finding.verdict != "infringing" and item.get("image_files"):
-            # Off the reactor thread, on the stage's few workers (OpenCV, onnxruntime).
-            evidence = await asyncio.wrap_future(
-                stage.executor.submit(_inspect_images, stage, listing, finding, item["image_files"])
-            )
+            evidence = await self._photos(stage, listing, finding, item["image_files"])
             if evidence:
                 finding = await self._detect(listing, evidence)
         if finding.verdict != "clear":
@@ -147,11 +153,33 @@ class DetectPipeline:
             item.finding_ = finding
         return item
 
+    async def _photos(
+        self, stage: ImageStage, listing: Listing, finding: Finding, entries: list[dict[str, str]]
+    ) -> list[ImageEvidence]:
+        files = [(entry["url"], entry["path"]) for entry in entries]
+        ocr = _wants_ocr(stage, listing, finding)
+        if self.photo_pool is not None:
+            found = await self.photo_pool.inspect(stage.images_root, files, ocr)
+            if found is not None:
+                return found
+        # Off the reactor thread, on the stage's few threads (OpenCV, onnxruntime).
+        return await asyncio.wrap_future(
+            stage.executor.submit(read_and_inspect, stage.inspector, stage.images_root, files, ocr)
+        )
+
     def close_spider(self) -> None:
         stage = self.components.images
+        photo_pool = self.photo_pool
         if stage is not None and self.stats is not None:
-            self.stats.set_value("markwatch/images_analysed", stage.inspector.analysed)
-            self.stats.set_value("markwatch/images_reused", stage.inspector.reused)
+            pooled = (photo_pool.analysed, photo_pool.reused) if photo_pool else (0, 0)
+            analysed = stage.inspector.analysed + pooled[0]
+            self.stats.set_value("markwatch/images_analysed", analysed)
+            self.stats.set_value("markwatch/images_reused", stage.inspector.reused + pooled[1])
+        if photo_pool is not None:
+            photo_pool.close()
+            if self.stats is not None:
+                self.stats.set_value("markwatch/photo_processes", photo_pool.processes)
+                self.stats.set_value("markwatch/photo_pooled", photo_pool.pooled)
         if self.pool is not None:
             self.pool.close()
             if self.stats is not None:
@@ -168,21 +196,11 @@ class DetectPipeline:
             )
 
 
-def _inspect_images(
-    stage: ImageStage, listing: Listing, finding: Finding, files: list[dict[str, str]]
-) -> list[ImageEvidence]:
+def _wants_ocr(stage: ImageStage, listing: Listing, finding: Finding) -> bool:
+    """OCR only where packaging text can matter: a GI product word, no mark named."""
     text = f"{listing.title} {listing.description}"
     named = any(m.mark in text for m in finding.marks)
-    want_ocr = not named and any(word in text for word in stage.ocr_words)
-    out = []
-    for entry in files:
-        try:
-            data = (stage.images_root / entry["path"]).read_bytes()
-        except OSError as exc:
-            out.append(ImageEvidence(image=entry["url"], error=f"not readable: {exc}"))
-            continue
-        out.append(stage.inspector.inspect(entry["url"], data, ocr=want_ocr))
-    return out
+    return not named and any(word in text for word in stage.ocr_words)
 
 
 _T = TypeVar("_T")

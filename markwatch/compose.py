@@ -113,12 +113,19 @@ def build_image_stage(settings: Settings, catalog: Catalog) -> ImageStage | None
     if not settings.images:
         return None
     # OpenCV/onnxruntime: load on demand
-    from markwatch.images import ThreadLocalInspector, load_references
+    from markwatch.images import InspectorRecipe, ThreadLocalInspector, load_references
 
-    inspector = ThreadLocalInspector(load_references(settings))
+    references = load_references(settings)
+    inspector = ThreadLocalInspector(references)
     # The product noun closing each GI name (人参, 大米, 绿豆 …) gates OCR.
     words = sorted({m.name[-2:] for m in catalog.marks if m.kind == "gi" and len(m.name) > 2})
-    return ImageStage(inspector, inspector.executor, settings.data_dir / "images", tuple(words))
+    return ImageStage(
+        inspector,
+        inspector.executor,
+        settings.data_dir / "images",
+        tuple(words),
+        recipe=InspectorRecipe(references),
+    )
 
 
 @dataclass(frozen=True)

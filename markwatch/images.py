@@ -147,6 +147,18 @@ class ThreadLocalInspector:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class InspectorRecipe:
+    """Builds the crawl's photo inspector again in a worker process (crawler.photo_pool):
+    the references travel (pickled arrays), the matcher is rebuilt there."""
+
+    references: tuple[ReferenceImage, ...]
+    cache_size: int = 20_000
+
+    def __call__(self) -> ThreadLocalInspector:
+        return ThreadLocalInspector(self.references, workers=1, cache_size=self.cache_size)
+
+
 # ----------------------------------------------------------------- staff uploads
 
 

@@ -1,0 +1,111 @@
+"""Photo analysis in worker processes: the reactor's process keeps its GIL for the crawl.
+
+Listing photos cost tens of milliseconds each in OpenCV, onnxruntime and the Python
+around them; on the crawl's own threads that Python shares the reactor's GIL.
+`MARKWATCH_PHOTO_PROCESSES` sets how many worker processes analyse photos (0: the image
+stage's threads in the crawl process, `NotConfigured`); left unset it is one fewer than
+the CPUs, at most 4 (crawler.pool.default_processes). Each worker builds its inspector
+once from the stage's picklable recipe and reads the photos from the media pipeline's
+store itself, so only file names go to it and evidence comes back.
+
+Until a worker is up (it loads OpenCV, the references and the OCR models), and if the
+workers ever die, photos are analysed on the stage's threads: the pool never loses one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler import photo_worker
+from crawler.components import ImageStage, PipelineComponents
+from crawler.photo_worker import PhotoFiles
+from crawler.pool import default_processes
+from detectors.types import ImageEvidence
+
+logger = logging.getLogger(__name__)
+
+SETTING = "MARKWATCH_PHOTO_PROCESSES"
+_SHARED = "photo_pool"
+
+
+class PhotoPool:
+    """`await pool.inspect(root, files, ocr)`: the evidence, or None when the caller should
+    analyse them itself (workers not up yet, or gone)."""
+
+    def __init__(self, stage: ImageStage, processes: int) -> None:
+        if processes < 1:
+            raise ValueError(f"a photo pool needs at least one process, got {processes}")
+        if stage.recipe is None:
+            raise ValueError("the image stage has no recipe for a worker's inspector")
+        self.processes = processes
+        # spawn: the crawl process has threads that fork would copy mid-flight.
+        self._executor = ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=photo_worker.start,
+            initargs=(stage.recipe,),
+        )
+        self._started = [self._executor.submit(photo_worker.pid) for _ in range(processes)]
+        self._broken = False
+        self.pooled = 0  # listings whose photos a worker analysed
+        self.analysed = 0  # photos the workers analysed
+        self.reused = 0  # photos the workers answered from their content cache
+        self._users = 0
+        self.closed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, components: PipelineComponents) -> PhotoPool:
+        """The pool of these components (made by the first crawler that asks, shared by
+        every crawler using them); NotConfigured when off."""
+        pool = components.shared.get(_SHARED)
+        if pool is None or pool.closed:
+            stage = components.images
+            if stage is None or stage.recipe is None:
+                raise NotConfigured("no image stage that a worker process can rebuild")
+            raw = crawler.settings.get(SETTING)
+            processes = (
+                default_processes() if raw in (None, "") else crawler.settings.getint(SETTING)
+            )
+            if processes <= 0:
+                raise NotConfigured(f"{SETTING}={processes}: photos on the stage's threads")
+            pool = cls(stage, processes)
+            components.shared[_SHARED] = pool
+        pool._users += 1
+        return pool
+
+    @property
+    def ready(self) -> bool:
+        """True once a worker has started (with its inspector built)."""
+        return not self._broken and any(f.done() and f.exception() is None for f in self._started)
+
+    async def inspect(self, root: Path, files: PhotoFiles, ocr: bool) -> list[ImageEvidence] | None:
+        if not self.ready:
+            return None
+        try:
+            task = self._executor.submit(photo_worker.inspect_files, str(root), files, ocr)
+            evidence, analysed, reused = await asyncio.wrap_future(task)
+        except (BrokenProcessPool, RuntimeError, CancelledError) as exc:
+            if not self._broken:
+                self._broken = True
+                logger.error("photo pool stopped (%s): photos on the stage's threads now", exc)
+            return None
+        self.pooled += 1
+        self.analysed += analysed
+        self.reused += reused
+        return evidence
+
+    def close(self) -> None:
+        """One user is done; the last one stops the workers."""
+        self._users -= 1
+        if self._users > 0:
+            return
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        self.closed = True
