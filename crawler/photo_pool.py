@@ -8,8 +8,9 @@ the CPUs, at most 4 (crawler.pool.default_processes). Each worker builds its ins
 once from the stage's picklable recipe and reads the photos from the media pipeline's
 store itself, so only file names go to it and evidence comes back.
 
-Until a worker is up (it loads OpenCV, the references and the OCR models), and if the
-workers ever die, photos are analysed on the stage's threads: the pool never loses one.
+The workers are spawned when the first photo arrives. Until one is up (it loads OpenCV
+and the references, and the OCR models when first asked), and if the workers ever die,
+photos are analysed on the stage's threads: the pool never loses one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -46,14 +47,9 @@ class PhotoPool:
         if stage.recipe is None:
             raise ValueError("the image stage has no recipe for a worker's inspector")
         self.processes = processes
-        # spawn: the crawl process has threads that fork would copy mid-flight.
-        self._executor = ProcessPoolExecutor(
-            processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=photo_worker.start,
-            initargs=(stage.recipe,),
-        )
-        self._started = [self._executor.submit(photo_worker.pid) for _ in range(processes)]
+        self._recipe = stage.recipe
+        self._executor: ProcessPoolExecutor | None = None
+        self._started: list[Future[int]] = []
         self._broken = False
         self.pooled = 0  # listings whose photos a worker analysed
         self.analysed = 0  # photos the workers analysed
@@ -81,13 +77,27 @@ class PhotoPool:
         pool._users += 1
         return pool
 
+    def start(self) -> None:
+        """Spawn the workers (the first photo does it: a crawl without photos never pays)."""
+        if self._executor is not None:
+            return
+        # spawn: the crawl process has threads that fork would copy mid-flight.
+        self._executor = ProcessPoolExecutor(
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=photo_worker.start,
+            initargs=(self._recipe,),
+        )
+        self._started = [self._executor.submit(photo_worker.pid) for _ in range(self.processes)]
+
     @property
     def ready(self) -> bool:
         """True once a worker has started (with its inspector built)."""
         return not self._broken and any(f.done() and f.exception() is None for f in self._started)
 
     async def inspect(self, root: Path, files: PhotoFiles, ocr: bool) -> list[ImageEvidence] | None:
-        if not self.ready:
+        self.start()
+        if not self.ready or self._executor is None:
             return None
         try:
             task = self._executor.submit(photo_worker.inspect_files, str(root), files, ocr)
@@ -107,5 +117,6 @@ class PhotoPool:
         self._users -= 1
         if self._users > 0:
             return
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
         self.closed = True

@@ -48,6 +48,8 @@ def _photos(root: Path) -> list[tuple[str, str]]:
 
 
 def _started(pool: PhotoPool) -> list[int]:
+    assert not pool.ready and not pool._started  # nothing spawned before the first photo
+    pool.start()
     pids = [f.result(timeout=WORKER_START_S) for f in pool._started]  # no sleep
     assert pool.ready
     return pids
