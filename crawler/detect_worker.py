@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import Protocol
 
+from crawler.orphans import exit_with_parent
 from detectors.types import Finding, ImageEvidence, Listing
 
 Job = tuple[Listing, Sequence[ImageEvidence]]
@@ -21,6 +22,7 @@ _detector: _Detector | None = None
 
 def start(detector: _Detector) -> None:
     global _detector
+    exit_with_parent()
     _detector = detector
 
 

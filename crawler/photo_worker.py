@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from crawler.orphans import exit_with_parent
 from detectors.types import ImageEvidence
 
 
@@ -30,6 +31,7 @@ _inspector: ImageInspector | None = None
 
 def start(recipe: Callable[[], ImageInspector]) -> None:
     global _inspector
+    exit_with_parent()
     _inspector = recipe()
 
 
