@@ -3,7 +3,7 @@
 A ProcessPoolExecutor worker waits on its call queue, and under spawn every worker holds
 a write end of that queue itself, so a parent killed outright (SIGKILL, the OOM killer)
 never closes it: the worker would wait forever, holding its hundreds of megabytes. Each
-worker started by crawler.pool or crawler.photo_pool watches its parent instead and
+worker started by crawler.pool, crawler.photo_pool or crawler.writer watches its parent and
 leaves when it is gone (re-parented: the parent id changes).
 """
 

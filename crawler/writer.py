@@ -32,6 +32,7 @@ from alerts.index_status import IndexStatusSync
 from alerts.models import AlertChange
 from alerts.store import AlertStore
 from crawler.components import PipelineComponents
+from crawler.orphans import exit_with_parent
 from detectors.types import Finding, Listing
 from indexer.base import IndexedDoc, SearchIndex
 
@@ -64,6 +65,7 @@ def record_and_sync(
 
 
 def _open(recipe: StoresRecipe) -> None:
+    exit_with_parent()
     index, alerts = recipe()
     _worker.update(index=index, alerts=alerts, sync=IndexStatusSync(alerts, index))
 
