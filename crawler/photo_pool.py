@@ -4,7 +4,7 @@ Listing photos cost tens of milliseconds each in OpenCV, onnxruntime and the Pyt
 around them; on the crawl's own threads that Python shares the reactor's GIL.
 `MARKWATCH_PHOTO_PROCESSES` sets how many worker processes analyse photos (0: the image
 stage's threads in the crawl process, `NotConfigured`); left unset it is one fewer than
-the CPUs, at most 4 (crawler.pool.default_processes). Each worker builds its inspector
+the CPUs, at most 4 (crawler.pool.configured_processes). Each worker builds its inspector
 once from the stage's picklable recipe and reads the photos from the media pipeline's
 store itself, so only file names go to it and evidence comes back.
 
@@ -28,7 +28,7 @@ from scrapy.exceptions import NotConfigured
 from crawler import photo_worker
 from crawler.components import ImageStage, PipelineComponents
 from crawler.photo_worker import PhotoFiles
-from crawler.pool import default_processes
+from crawler.pool import configured_processes
 from detectors.types import ImageEvidence
 
 logger = logging.getLogger(__name__)
@@ -66,10 +66,7 @@ class PhotoPool:
             stage = components.images
             if stage is None or stage.recipe is None:
                 raise NotConfigured("no image stage that a worker process can rebuild")
-            raw = crawler.settings.get(SETTING)
-            processes = (
-                default_processes() if raw in (None, "") else crawler.settings.getint(SETTING)
-            )
+            processes = configured_processes(crawler.settings, SETTING)
             if processes <= 0:
                 raise NotConfigured(f"{SETTING}={processes}: photos on the stage's threads")
             pool = cls(stage, processes)

@@ -25,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 
 from crawler import detect_worker
 from crawler.components import ListingDetector, PipelineComponents
@@ -44,6 +45,12 @@ def default_processes(cpus: int | None = None) -> int:
     """One fewer than the CPUs (the reactor keeps one), at most MAX_DEFAULT_PROCESSES."""
     count = cpus if cpus is not None else (os.cpu_count() or 1)
     return max(0, min(count - 1, MAX_DEFAULT_PROCESSES))
+
+
+def configured_processes(settings: BaseSettings, name: str) -> int:
+    """The worker count a setting gives; left unset, `default_processes()`."""
+    raw = settings.get(name)
+    return default_processes() if raw in (None, "") else settings.getint(name)
 
 
 class DetectionPool:
@@ -95,8 +102,7 @@ class DetectionPool:
     @classmethod
     def _configured(cls, crawler: Crawler, detector: ListingDetector) -> DetectionPool:
         settings = crawler.settings
-        raw = settings.get(SETTING)
-        processes = default_processes() if raw in (None, "") else settings.getint(SETTING)
+        processes = configured_processes(settings, SETTING)
         if processes <= 0:
             raise NotConfigured(f"{SETTING}={processes}: detection runs inline")
         try:
