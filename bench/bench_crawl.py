@@ -5,7 +5,13 @@ index, evidence, alerts); bare Scrapy is the same spider with no item pipelines.
 compares listings per second (the full crawl also fetches each listing's photo).
 `photos_only_*` is Scrapy making the full crawl's downloads (pages and photos) with no
 processing but the Listing check (the photos pipeline needs the contract JSON):
-`ratio_vs_photos_only` is what MarkWatch's own stages cost over those downloads.
+`ratio_vs_photos_only` is what MarkWatch's own stages cost over those downloads, and
+`photos_only_ratio` what the downloads alone allow against bare Scrapy.
+
+CPU per listing (`*_cpu_ms_per_listing`) counts every process of a crawl while it runs:
+the crawl process and its worker processes. `ratio_cpu_ceiling` is the ratio the full
+crawl would reach if it kept every CPU busy: it tells a crawl short of CPU from one that
+waits.
 
 Each crawl runs in its own process (a Twisted reactor starts once per process);
 the testbed runs in a third process so neither crawl shares its GIL with the server.
@@ -63,6 +69,8 @@ elif mode == "photos":  # the full crawl's downloads; of its processing only the
 stats = run_crawls(
     [CrawlJob("taobao", {"base_url": base_url, "max_pages": 100000})], components, overrides
 )[0]
+# From spider open to close (crawler.cpu): the crawl process and its ended workers.
+cpu = stats["markwatch/cpu_seconds"] + stats["markwatch/cpu_seconds_workers"]
 elapsed = (stats["finish_time"] - stats["start_time"]).total_seconds()
 children = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, ended by now
 print(json.dumps({
@@ -71,6 +79,7 @@ print(json.dumps({
     "stats": {k: v for k, v in stats.items() if k.startswith("markwatch/")},
     "pages": stats.get("response_received_count", 0),
     "seconds": elapsed,
+    "cpu_seconds": cpu,
     "peak_rss_mb": peak_rss_mb(),
 }))
 """
@@ -83,6 +92,13 @@ def peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _wait_for(url: str, timeout: float = 60.0, server: subprocess.Popen[Any] | None = None) -> None:
@@ -182,6 +198,9 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
         "pipeline_stats": full["stats"],
         "crawl_settings": CRAWL_SETTINGS,
         "load_average_1m": round(os.getloadavg()[0], 2),
+        # CPU of the crawl process and its workers while crawling (not their start-up).
+        "pipeline_cpu_ms_per_listing": _cpu_ms(full),
+        "cpus": usable_cpus(),
     }
     if bare is not None:
         bare_rate = bare["items"] / bare["seconds"]
@@ -189,12 +208,26 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
         result["bare_scrapy_listings_per_s"] = round(bare_rate, 1)
         result["ratio"] = round(full_rate / bare_rate, 3)  # listings per second
         result["complete"] = result["complete"] and bare["items"] == truth
+        result["bare_scrapy_cpu_ms_per_listing"] = _cpu_ms(bare)
+        # The most the full crawl could reach if it kept every CPU busy for its whole
+        # run: its CPU per listing, against bare Scrapy's measured rate.
+        ceiling = result["cpus"] / (full["cpu_seconds"] / full["items"]) / bare_rate
+        result["ratio_cpu_ceiling"] = round(ceiling, 3)
     if photos is not None:
         photos_rate = photos["items"] / photos["seconds"]
         result["photos_only_pages_per_s"] = round(photos["pages"] / photos["seconds"], 1)
         result["photos_only_listings_per_s"] = round(photos_rate, 1)
         result["ratio_vs_photos_only"] = round(full_rate / photos_rate, 3)
+        result["photos_only_cpu_ms_per_listing"] = _cpu_ms(photos)
+        if bare is not None:
+            # What the full crawl's downloads alone allow: Scrapy making them with no
+            # processing, against bare Scrapy.
+            result["photos_only_ratio"] = round(photos_rate / (bare["items"] / bare["seconds"]), 3)
     return result
+
+
+def _cpu_ms(run: dict[str, Any]) -> float:
+    return round(1000 * run["cpu_seconds"] / max(1, run["items"]), 2)
 
 
 if __name__ == "__main__":

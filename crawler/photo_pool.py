@@ -8,9 +8,12 @@ the CPUs, at most 4 (crawler.pool.configured_processes). Each worker builds its 
 once from the stage's picklable recipe and reads the photos from the media pipeline's
 store itself, so only file names go to it and evidence comes back.
 
-The workers are spawned when the first photo arrives. Until one is up (it loads OpenCV
-and the references, and the OCR models when first asked), and if the workers ever die,
-photos are analysed on the stage's threads: the pool never loses one.
+The workers are spawned when the first photo arrives, and the first photos wait for
+one to be up (it loads OpenCV and builds the insignia matcher, about two seconds of CPU)
+while the crawl goes on: analysing them on the stage's threads meanwhile would build a
+second matcher in the crawl process, on the core the reactor needs. If no worker is up
+within `start_timeout_s`, or the workers ever die, photos are analysed on the stage's
+threads: the pool never loses one.
 """
 
 from __future__ import annotations
@@ -41,12 +44,13 @@ class PhotoPool:
     """`await pool.inspect(root, files, ocr)`: the evidence, or None when the caller should
     analyse them itself (workers not up yet, or gone)."""
 
-    def __init__(self, stage: ImageStage, processes: int) -> None:
+    def __init__(self, stage: ImageStage, processes: int, start_timeout_s: float = 120.0) -> None:
         if processes < 1:
             raise ValueError(f"a photo pool needs at least one process, got {processes}")
         if stage.recipe is None:
             raise ValueError("the image stage has no recipe for a worker's inspector")
         self.processes = processes
+        self.start_timeout_s = start_timeout_s
         self._recipe = stage.recipe
         self._executor: ProcessPoolExecutor | None = None
         self._started: list[Future[int]] = []
@@ -92,9 +96,33 @@ class PhotoPool:
         """True once a worker has started (with its inspector built)."""
         return not self._broken and any(f.done() and f.exception() is None for f in self._started)
 
+    async def _wait_started(self) -> bool:
+        """Whether a worker is up, waiting (without blocking the reactor) for the first."""
+        if self.ready:
+            return True
+        if self._broken or not self._started:
+            return False
+        done, _ = await asyncio.wait(
+            [asyncio.wrap_future(f) for f in self._started],
+            timeout=self.start_timeout_s,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if not self.ready:
+            if not done:
+                logger.warning(
+                    "no photo worker up after %.0f s: this listing's photos on the stage's threads",
+                    self.start_timeout_s,
+                )
+            elif not self._broken:
+                # The worker died starting (its initializer raised): the pool is broken.
+                self._broken = True
+                logger.error("photo workers failed to start: photos on the stage's threads")
+            return False
+        return True
+
     async def inspect(self, root: Path, files: PhotoFiles, ocr: bool) -> list[ImageEvidence] | None:
         self.start()
-        if not self.ready or self._executor is None:
+        if self._executor is None or not await self._wait_started():
             return None
         try:
             task = self._executor.submit(photo_worker.inspect_files, str(root), files, ocr)

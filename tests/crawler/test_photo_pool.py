@@ -4,6 +4,8 @@ the threads again when the workers are off or die."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import os
 import signal
 from pathlib import Path
@@ -18,6 +20,7 @@ from crawler.photo_pool import SETTING, PhotoPool
 from crawler.photo_worker import read_and_inspect
 from detectors import Detector, load_catalog
 from detectors.image.references import load_reference_dirs
+from detectors.types import ImageEvidence
 from indexer.sqlite_backend import SqliteIndex
 from indexer.text import Tokenizer
 from markwatch.images import InspectorRecipe, ThreadLocalInspector
@@ -125,3 +128,48 @@ def test_pool_off_or_without_a_recipe_is_not_configured(
             PhotoPool.from_crawler(get_crawler(settings_dict={SETTING: 1}), components(None))
     finally:
         stage.executor.shutdown()
+
+
+def test_first_photos_wait_for_the_worker(realworld_root: Path, tmp_path: Path) -> None:
+    """While the worker starts, photos wait for it: the crawl process builds no matcher."""
+    stage = _stage(realworld_root, tmp_path / "images")
+    files = _photos(stage.images_root)
+    pool = PhotoPool(stage, 1)
+    pool._users = 1
+
+    async def two_listings() -> list[list[ImageEvidence] | None]:
+        # Both arrive before the worker is up (spawning it takes a second or more).
+        return list(
+            await asyncio.gather(
+                pool.inspect(stage.images_root, files[:1], False),
+                pool.inspect(stage.images_root, files[2:3], False),
+            )
+        )
+
+    try:
+        found = asyncio.run(two_listings())
+    finally:
+        pool.close()
+        stage.executor.shutdown()
+    assert all(f is not None for f in found)
+    assert pool.pooled == 2 and pool.analysed == 2
+    assert stage.inspector.analysed == 0 and stage.inspector._matcher is None
+
+
+def test_a_worker_that_cannot_start_hands_the_photos_back(
+    realworld_root: Path, tmp_path: Path
+) -> None:
+    stage = _stage(realworld_root, tmp_path / "images")
+    files = _photos(stage.images_root)
+    # A recipe that raises in the worker's initializer: int("not a recipe").
+    broken = dataclasses.replace(stage, recipe=functools.partial(int, "not a recipe"))
+    pool = PhotoPool(broken, 1)
+    pool._users = 1
+    try:
+        assert asyncio.run(pool.inspect(stage.images_root, files, False)) is None
+        assert not pool.ready
+        assert asyncio.run(pool.inspect(stage.images_root, files, False)) is None
+    finally:
+        pool.close()
+        stage.executor.shutdown()
+    assert pool.pooled == 0
