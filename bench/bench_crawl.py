@@ -6,7 +6,9 @@ compares listings per second (the full crawl also fetches each listing's photo).
 `photos_only_*` is Scrapy making the full crawl's downloads (pages and photos) with no
 processing but the Listing check (the photos pipeline needs the contract JSON):
 `ratio_vs_photos_only` is what MarkWatch's own stages cost over those downloads, and
-`photos_only_ratio` what the downloads alone allow against bare Scrapy.
+`photos_only_ratio` what the downloads alone allow against bare Scrapy. `text_only_*`
+is the full crawl without photos (none downloaded, none analysed; evidence, index and
+alerts as usual): `ratio_text_only` is what the stages cost that are not about photos.
 
 CPU per listing (`*_cpu_ms_per_listing`) counts every process of a crawl while it runs:
 the crawl process and its worker processes. `ratio_cpu_ceiling` is the ratio the full
@@ -42,13 +44,13 @@ from bench.bench_crawl import peak_rss_mb
 from markwatch.crawling import CrawlJob, run_crawls
 components = None
 product = {}
-if mode == "full":
+if mode in ("full", "text"):
     import dataclasses
     from crawler.components import PipelineComponents
     from markwatch.compose import services
     from markwatch.settings import load_settings
     settings = dataclasses.replace(load_settings(environ={}), data_dir=Path(data_dir))
-    ctx = services(settings, images=True)
+    ctx = services(settings, images=mode == "full")
     svc = ctx.__enter__()
     components = PipelineComponents(
         svc.detector, svc.index, svc.alerts, images=svc.images, stores=svc.stores
@@ -60,6 +62,8 @@ if mode == "full":
 overrides = {**product, "LOG_LEVEL": "ERROR", **json.loads(sys.argv[4])}
 if mode == "bare":
     overrides["ITEM_PIPELINES"] = {}
+elif mode == "text":  # every stage but the photos: none downloaded, none analysed
+    overrides["MARKWATCH_IMAGES_STORE"] = ""
 elif mode == "photos":  # the full crawl's downloads; of its processing only the item check
     overrides["ITEM_PIPELINES"] = {
         "crawler.pipelines.ListingPipeline": 100,
@@ -179,6 +183,7 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
         )
         bare = _crawl("bare", base_url) if baseline else None
         photos = _crawl("photos", base_url) if baseline else None
+        text = _crawl("text", base_url) if baseline else None
         full = _crawl("full", base_url)
     finally:
         server.terminate()
@@ -223,7 +228,19 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
             # What the full crawl's downloads alone allow: Scrapy making them with no
             # processing, against bare Scrapy.
             result["photos_only_ratio"] = round(photos_rate / (bare["items"] / bare["seconds"]), 3)
+    if text is not None:
+        _add_text_only(result, text, bare)
     return result
+
+
+def _add_text_only(
+    result: dict[str, Any], text: dict[str, Any], bare: dict[str, Any] | None
+) -> None:
+    rate = text["items"] / text["seconds"]
+    result["text_only_listings_per_s"] = round(rate, 1)
+    result["text_only_cpu_ms_per_listing"] = _cpu_ms(text)
+    if bare is not None:
+        result["ratio_text_only"] = round(rate / (bare["items"] / bare["seconds"]), 3)
 
 
 def _cpu_ms(run: dict[str, Any]) -> float:
