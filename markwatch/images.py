@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from detectors.image.analyze import ImageAnalyzer
 from detectors.image.decode import ImageDecodeError, decode_image
@@ -37,7 +38,9 @@ from detectors.image.references import (
     parse_manifest,
 )
 from detectors.types import ImageEvidence
-from markwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from markwatch.settings import Settings
 
 log = logging.getLogger("markwatch.images")
 UPLOADS = "references"
