@@ -73,7 +73,7 @@ elif mode == "photos":  # the full crawl's downloads; of its processing only the
 stats = run_crawls(
     [CrawlJob("taobao", {"base_url": base_url, "max_pages": 100000})], components, overrides
 )[0]
-# From spider open to close (crawler.cpu): the crawl process and its ended workers.
+# From spider open to close (crawler.resources): the crawl process and its ended workers.
 cpu = stats["markwatch/cpu_seconds"] + stats["markwatch/cpu_seconds_workers"]
 elapsed = (stats["finish_time"] - stats["start_time"]).total_seconds()
 children = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, ended by now
@@ -120,7 +120,12 @@ def _wait_for(url: str, timeout: float = 60.0, server: subprocess.Popen[Any] | N
 
 # Both crawls alike: the testbed is one loopback host, so the per-domain limit (8, for
 # real marketplaces) would cap the crawl below what the crawler can do.
-CRAWL_SETTINGS = {"CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 32}
+CRAWL_SETTINGS = {
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+    # RSS every 100 listings: enough samples for the growth figure in a short crawl.
+    "MARKWATCH_RSS_SAMPLE_ITEMS": 100,
+}
 
 
 def _crawl(mode: str, base_url: str) -> dict[str, Any]:

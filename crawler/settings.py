@@ -88,7 +88,7 @@ ITEM_PIPELINES = {
 
 # Crawl health checks; off unless MARKWATCH_RUN_REPORT or MARKWATCH_HEALTH_ENABLED is set.
 EXTENSIONS["crawler.health.CrawlHealthExtension"] = 500  # added to the dict above
-EXTENSIONS["crawler.cpu.CpuStatsExtension"] = 510
+EXTENSIONS["crawler.resources.ResourceStatsExtension"] = 510
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

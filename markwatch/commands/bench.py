@@ -64,6 +64,10 @@ def _memory(quick: bool, settings: Settings) -> dict[str, Any]:
     return {
         "listings": result["listings"],
         "peak_rss_mb": result["pipeline_peak_rss_mb"],
+        # The crawl process's RSS slope over the crawl's second half (crawler.resources).
+        "rss_growth_mb_per_1k_listings": result["pipeline_stats"].get(
+            "markwatch/rss_growth_mb_per_1k_items"
+        ),
         "pages_per_s": result["pipeline_pages_per_s"],
         "complete": result["complete"],
     }
