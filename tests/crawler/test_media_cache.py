@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from crawler.media import CACHE_ENTRIES_STAT
 from testbed.server import TestbedServer
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.crawler.scripts import run_script
 
 # One crawl per process: a Twisted reactor starts once per process.
 _CRAWL = r"""
@@ -37,23 +32,10 @@ print(json.dumps({k: v for k, v in stats.items() if isinstance(v, int)}))
 """
 
 
-def _crawl(store: Path, url: str, size: int) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-c", _CRAWL, str(store), url, str(size)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
 @pytest.mark.parametrize("size", [0, 5])
 def test_media_cache_is_bounded_and_every_photo_is_stored(tmp_path: Path, size: int) -> None:
     with TestbedServer(kind="asgi") as bed:
-        stats = _crawl(tmp_path / "images", bed.url, size)
+        stats = run_script(_CRAWL, str(tmp_path / "images"), bed.url, str(size))
     listings = 2 * 44
     assert stats["item_scraped_count"] == listings
     # Every listing's photo is fetched and stored (one each on the replica) ...

@@ -87,14 +87,20 @@ def test_worker_evidence_is_the_threads_evidence(realworld_root: Path, tmp_path:
     assert (pool.pooled, pool.analysed, pool.reused) == (2, 4, 0)
 
 
-def test_dead_workers_hand_the_photos_back(realworld_root: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("failure", ["killed", "start raises"])
+def test_workers_that_die_or_cannot_start_hand_the_photos_back(
+    realworld_root: Path, tmp_path: Path, failure: str
+) -> None:
     stage = _stage(realworld_root, tmp_path / "images")
     files = _photos(stage.images_root)
+    if failure == "start raises":  # in the worker's initializer: int("not a recipe")
+        stage = dataclasses.replace(stage, recipe=functools.partial(int, "not a recipe"))
     pool = PhotoPool(stage, 1)
     pool._users = 1
     try:
-        for pid in _started(pool):
-            os.kill(pid, signal.SIGKILL)
+        if failure == "killed":
+            for pid in _started(pool):
+                os.kill(pid, signal.SIGKILL)
         # None: the caller analyses these on the stage's threads, and so from now on.
         assert asyncio.run(pool.inspect(stage.images_root, files, False)) is None
         assert not pool.ready
@@ -154,22 +160,3 @@ def test_first_photos_wait_for_the_worker(realworld_root: Path, tmp_path: Path) 
     assert all(f is not None for f in found)
     assert pool.pooled == 2 and pool.analysed == 2
     assert stage.inspector.analysed == 0 and stage.inspector._matcher is None
-
-
-def test_a_worker_that_cannot_start_hands_the_photos_back(
-    realworld_root: Path, tmp_path: Path
-) -> None:
-    stage = _stage(realworld_root, tmp_path / "images")
-    files = _photos(stage.images_root)
-    # A recipe that raises in the worker's initializer: int("not a recipe").
-    broken = dataclasses.replace(stage, recipe=functools.partial(int, "not a recipe"))
-    pool = PhotoPool(broken, 1)
-    pool._users = 1
-    try:
-        assert asyncio.run(pool.inspect(stage.images_root, files, False)) is None
-        assert not pool.ready
-        assert asyncio.run(pool.inspect(stage.images_root, files, False)) is None
-    finally:
-        pool.close()
-        stage.executor.shutdown()
-    assert pool.pooled == 0

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from crawler.pool import SETTING as POOL_SETTING
 from crawler.writer import SETTING as WRITER_SETTING
 from testbed.server import TestbedServer
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.crawler.scripts import run_script
 
 # One crawl per process: a Twisted reactor starts once per process.
 _CRAWL = r"""
@@ -44,16 +41,7 @@ with services(settings) as svc:
 
 
 def _crawl(data_dir: Path, url: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-c", _CRAWL, str(data_dir), url, json.dumps(overrides)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_script(_CRAWL, str(data_dir), url, json.dumps(overrides))
 
 
 def test_writer_process_and_pool_write_what_the_threads_write(tmp_path: Path) -> None:
