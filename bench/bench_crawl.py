@@ -74,7 +74,8 @@ stats = run_crawls(
     [CrawlJob("taobao", {"base_url": base_url, "max_pages": 100000})], components, overrides
 )[0]
 # From spider open to close (crawler.resources): the crawl process and its ended workers.
-cpu = stats["markwatch/cpu_seconds"] + stats["markwatch/cpu_seconds_workers"]
+from crawler.resources import CPU_STAT, WORKERS_STAT
+cpu = stats[CPU_STAT] + stats[WORKERS_STAT]
 elapsed = (stats["finish_time"] - stats["start_time"]).total_seconds()
 children = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, ended by now
 print(json.dumps({
@@ -196,11 +197,10 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
         server_log.close()
     # Listings per second is what both crawls deliver alike: the full crawl also fetches
     # every listing's photo, so its responses per second count those too.
-    full_rate = full["items"] / full["seconds"]
     result: dict[str, Any] = {
         "listings": truth,
         "pipeline_pages_per_s": round(full["pages"] / full["seconds"], 1),
-        "pipeline_listings_per_s": round(full_rate, 1),
+        "pipeline_listings_per_s": round(_rate(full), 1),
         "complete": full["items"] == truth,
         "pipeline_peak_rss_mb": round(full["peak_rss_mb"], 1),
         # The detection and writer processes (largest of them).
@@ -212,40 +212,44 @@ def bench_crawl(scale: int = 1, port: int = 8871, *, baseline: bool = True) -> d
         "pipeline_cpu_ms_per_listing": _cpu_ms(full),
         "cpus": usable_cpus(),
     }
-    if bare is not None:
-        bare_rate = bare["items"] / bare["seconds"]
-        result["bare_scrapy_pages_per_s"] = round(bare["pages"] / bare["seconds"], 1)
-        result["bare_scrapy_listings_per_s"] = round(bare_rate, 1)
-        result["ratio"] = round(full_rate / bare_rate, 3)  # listings per second
+    if bare is not None and photos is not None and text is not None:
+        result.update(_against_baselines(full, bare, photos, text, result["cpus"]))
         result["complete"] = result["complete"] and bare["items"] == truth
-        result["bare_scrapy_cpu_ms_per_listing"] = _cpu_ms(bare)
-        # The most the full crawl could reach if it kept every CPU busy for its whole
-        # run: its CPU per listing, against bare Scrapy's measured rate.
-        ceiling = result["cpus"] / (full["cpu_seconds"] / full["items"]) / bare_rate
-        result["ratio_cpu_ceiling"] = round(ceiling, 3)
-    if photos is not None:
-        photos_rate = photos["items"] / photos["seconds"]
-        result["photos_only_pages_per_s"] = round(photos["pages"] / photos["seconds"], 1)
-        result["photos_only_listings_per_s"] = round(photos_rate, 1)
-        result["ratio_vs_photos_only"] = round(full_rate / photos_rate, 3)
-        result["photos_only_cpu_ms_per_listing"] = _cpu_ms(photos)
-        if bare is not None:
-            # What the full crawl's downloads alone allow: Scrapy making them with no
-            # processing, against bare Scrapy.
-            result["photos_only_ratio"] = round(photos_rate / (bare["items"] / bare["seconds"]), 3)
-    if text is not None:
-        _add_text_only(result, text, bare)
     return result
 
 
-def _add_text_only(
-    result: dict[str, Any], text: dict[str, Any], bare: dict[str, Any] | None
-) -> None:
-    rate = text["items"] / text["seconds"]
-    result["text_only_listings_per_s"] = round(rate, 1)
-    result["text_only_cpu_ms_per_listing"] = _cpu_ms(text)
-    if bare is not None:
-        result["ratio_text_only"] = round(rate / (bare["items"] / bare["seconds"]), 3)
+def _against_baselines(
+    full: dict[str, Any],
+    bare: dict[str, Any],
+    photos: dict[str, Any],
+    text: dict[str, Any],
+    cpus: int,
+) -> dict[str, Any]:
+    full_rate, bare_rate, photos_rate, text_rate = (_rate(r) for r in (full, bare, photos, text))
+    return {
+        "bare_scrapy_pages_per_s": round(bare["pages"] / bare["seconds"], 1),
+        "bare_scrapy_listings_per_s": round(bare_rate, 1),
+        "ratio": round(full_rate / bare_rate, 3),  # listings per second
+        "bare_scrapy_cpu_ms_per_listing": _cpu_ms(bare),
+        # The most the full crawl could reach if it kept every CPU busy for its whole
+        # run: its CPU per listing, against bare Scrapy's measured rate.
+        "ratio_cpu_ceiling": round(cpus / (full["cpu_seconds"] / full["items"]) / bare_rate, 3),
+        "photos_only_pages_per_s": round(photos["pages"] / photos["seconds"], 1),
+        "photos_only_listings_per_s": round(photos_rate, 1),
+        "ratio_vs_photos_only": round(full_rate / photos_rate, 3),
+        "photos_only_cpu_ms_per_listing": _cpu_ms(photos),
+        # What the full crawl's downloads alone allow: Scrapy making them with no
+        # processing, against bare Scrapy.
+        "photos_only_ratio": round(photos_rate / bare_rate, 3),
+        "text_only_listings_per_s": round(text_rate, 1),
+        "text_only_cpu_ms_per_listing": _cpu_ms(text),
+        "ratio_text_only": round(text_rate / bare_rate, 3),
+    }
+
+
+def _rate(run: dict[str, Any]) -> float:
+    """Listings per second: what every crawl delivers alike."""
+    return float(run["items"] / run["seconds"])
 
 
 def _cpu_ms(run: dict[str, Any]) -> float:

@@ -57,6 +57,7 @@ def _crawl(quick: bool, settings: Settings) -> dict[str, Any]:
 
 def _memory(quick: bool, settings: Settings) -> dict[str, Any]:
     from bench.bench_crawl import bench_crawl
+    from crawler.resources import GROWTH_STAT
 
     # About 100k listings in the full run (testbed scale 154 x 650); 2,600 in --quick.
     scale = 4 if quick else 154
@@ -65,9 +66,7 @@ def _memory(quick: bool, settings: Settings) -> dict[str, Any]:
         "listings": result["listings"],
         "peak_rss_mb": result["pipeline_peak_rss_mb"],
         # The crawl process's RSS slope over the crawl's second half (crawler.resources).
-        "rss_growth_mb_per_1k_listings": result["pipeline_stats"].get(
-            "markwatch/rss_growth_mb_per_1k_items"
-        ),
+        "rss_growth_mb_per_1k_listings": result["pipeline_stats"].get(GROWTH_STAT),
         "pages_per_s": result["pipeline_pages_per_s"],
         "complete": result["complete"],
     }
